@@ -1,0 +1,4 @@
+module.exports = {
+  skipFiles: ["interfaces/", "mocks/"],
+  configureYulOptimizer: false,
+};
