@@ -26,6 +26,9 @@ contract CarbonCredit is ERC1155, AccessControl, ICarbonCredit {
     bytes32 public constant COMPLIANCE_ROLE = keccak256("COMPLIANCE_ROLE");
     /// @notice Pauses and unpauses credit movements.
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
+    /// @notice Platform custody contracts (the settlement escrow) that may hand staged credits back
+    /// to their owner even when the owner can no longer receive transfers.
+    bytes32 public constant CUSTODIAN_ROLE = keccak256("CUSTODIAN_ROLE");
 
     /// @notice Bit of `labels`: ICVCM Core Carbon Principles.
     uint16 public constant LABEL_CCP = 1;
@@ -69,6 +72,7 @@ contract CarbonCredit is ERC1155, AccessControl, ICarbonCredit {
     event RedemptionBurned(uint256 indexed batchId, address indexed holder, uint64 firstSerial, uint64 lastSerial);
     event RedemptionRestored(uint256 indexed batchId, address indexed holder, uint64 firstSerial, uint64 lastSerial);
     event RedemptionSettled(uint256 indexed batchId);
+    event CustodyReturned(address indexed custodian, address indexed to, uint256 indexed batchId, uint256 amount);
     event ForcedTransfer(address indexed from, address indexed to, uint256 indexed batchId, uint256 amount, string reason);
     event Paused(address account);
     event Unpaused(address account);
@@ -167,6 +171,24 @@ contract CarbonCredit is ERC1155, AccessControl, ICarbonCredit {
         _forcing = false;
         emit ForcedTransfer(from, to, batchId, amount, reason);
         ERC1155Utils.checkOnERC1155Received(msg.sender, from, to, batchId, amount, "");
+    }
+
+    /// @notice Returns credits held by the calling custodian (e.g. escrow staging) to `to`, their
+    /// owner, without the eligibility check on `to`: a refund must work even if the owner was frozen
+    /// meanwhile (the freeze still stops them moving the credits on). No receiver hook is called, so
+    /// a hostile owner contract cannot block its own refund.
+    function returnFromCustody(address to, uint256 batchId, uint256 amount) external onlyRole(CUSTODIAN_ROLE) {
+        if (_config.paused) revert EnforcedPause();
+        if (amount == 0) revert ZeroAmount();
+        if (to == address(0)) revert ERC1155InvalidReceiver(address(0));
+        uint256[] memory ids = new uint256[](1);
+        uint256[] memory values = new uint256[](1);
+        ids[0] = batchId;
+        values[0] = amount;
+        _forcing = true;
+        _update(msg.sender, to, ids, values);
+        _forcing = false;
+        emit CustodyReturned(msg.sender, to, batchId, amount);
     }
 
     // ---------------------------------------------------------------- bridge

@@ -72,57 +72,11 @@ export function claim(overrides: Partial<RetirementClaim> = {}): RetirementClaim
 
 // ---------------------------------------------------------------- EIP-712 attestations
 
-export const BATCH_INFO_TYPE = [
-  { name: "registry", type: "bytes16" },
-  { name: "projectId", type: "bytes16" },
-  { name: "methodology", type: "bytes16" },
-  { name: "serialScope", type: "uint64" },
-  { name: "serialStart", type: "uint64" },
-  { name: "serialEnd", type: "uint64" },
-  { name: "vintageStart", type: "uint32" },
-  { name: "vintageEnd", type: "uint32" },
-  { name: "country", type: "bytes2" },
-  { name: "jurisdiction", type: "bytes2" },
-  { name: "labels", type: "uint16" },
-  { name: "correspondingAdjustment", type: "uint8" },
-  { name: "mrvDatasetId", type: "bytes32" },
-  { name: "serialNumber", type: "string" },
-];
-
-export const ATTESTATION_TYPES = {
-  TokenizeAttestation: {
-    TokenizeAttestation: [
-      { name: "batch", type: "BatchInfo" },
-      { name: "owner", type: "address" },
-      { name: "lockRef", type: "bytes32" },
-      { name: "epoch", type: "uint64" },
-      { name: "deadline", type: "uint64" },
-    ],
-    BatchInfo: BATCH_INFO_TYPE,
-  },
-  RedemptionResult: {
-    RedemptionResult: [
-      { name: "redemptionId", type: "uint256" },
-      { name: "batchId", type: "uint256" },
-      { name: "firstSerial", type: "uint64" },
-      { name: "lastSerial", type: "uint64" },
-      { name: "accepted", type: "bool" },
-      { name: "registryRef", type: "bytes32" },
-      { name: "epoch", type: "uint64" },
-      { name: "deadline", type: "uint64" },
-    ],
-  },
-  RetirementConfirmation: {
-    RetirementConfirmation: [
-      { name: "certificateId", type: "uint256" },
-      { name: "lastSerial", type: "uint64" },
-      { name: "accepted", type: "bool" },
-      { name: "registryRef", type: "bytes32" },
-      { name: "epoch", type: "uint64" },
-      { name: "deadline", type: "uint64" },
-    ],
-  },
-} as const;
+// The backend's EIP-712 definitions are the single source: signing with them here proves they
+// match the type hashes of the contracts.
+import { ATTESTATION_TYPES, BATCH_INFO_FIELDS } from "../../backend/src/chain/eip712";
+export { ATTESTATION_TYPES };
+export const BATCH_INFO_TYPE: Array<{ name: string; type: string }> = BATCH_INFO_FIELDS.map((f) => ({ ...f }));
 
 export type AttestationKind = keyof typeof ATTESTATION_TYPES;
 

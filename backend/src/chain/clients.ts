@@ -1,0 +1,63 @@
+/**
+ * viem clients for the ledger: a public client for reads and event logs, and wallet clients for
+ * the keys a process holds (an oracle node's signer, the submitter, compliance). No global state:
+ * every caller passes the RPC URL and deployment it works with.
+ */
+import {
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  getContract,
+  http,
+  type Account,
+  type Chain,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import {
+  carbonCreditAbi,
+  identityRegistryAbi,
+  oracleQuorumAbi,
+  registryBridgeAbi,
+  retirementCertificateAbi,
+} from "./abis";
+import type { Deployment } from "./deployment";
+
+/** A chain definition for `chainId` served at `rpcUrl` (Hardhat's 31337 by default). */
+export function chainFor(chainId: number, rpcUrl: string): Chain {
+  return defineChain({
+    id: chainId,
+    name: chainId === 31337 ? "Hardhat" : `chain-${chainId}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  });
+}
+
+export function publicClientFor(rpcUrl: string, chainId: number): PublicClient<Transport, Chain> {
+  return createPublicClient({ chain: chainFor(chainId, rpcUrl), transport: http(rpcUrl, { retryCount: 2 }), pollingInterval: 250 });
+}
+
+export function walletClientFor(
+  rpcUrl: string,
+  chainId: number,
+  account: Account | `0x${string}`,
+): WalletClient<Transport, Chain, Account> {
+  const acct = typeof account === "string" ? privateKeyToAccount(account) : account;
+  return createWalletClient({ account: acct, chain: chainFor(chainId, rpcUrl), transport: http(rpcUrl) });
+}
+
+/** Typed read-only handles on the deployed ledger contracts. */
+export function ledgerContracts(client: PublicClient<Transport, Chain>, deployment: Deployment) {
+  const c = deployment.contracts;
+  return {
+    identity: getContract({ address: c.identity, abi: identityRegistryAbi, client }),
+    quorum: getContract({ address: c.quorum, abi: oracleQuorumAbi, client }),
+    credit: getContract({ address: c.credit, abi: carbonCreditAbi, client }),
+    certificate: getContract({ address: c.certificate, abi: retirementCertificateAbi, client }),
+    bridge: getContract({ address: c.bridge, abi: registryBridgeAbi, client }),
+  };
+}
+
+export type LedgerContracts = ReturnType<typeof ledgerContracts>;

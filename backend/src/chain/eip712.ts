@@ -1,0 +1,122 @@
+/**
+ * EIP-712 attestation types signed by oracle nodes and verified by OracleQuorum. The struct layouts
+ * and type names must match the type hashes in the consumer contracts (RegistryBridge,
+ * RetirementCertificate, SettlementEscrow); `test/chain-eip712.test.ts` checks them against the
+ * deployed contracts.
+ */
+import type { Address, Hex, TypedDataDomain } from "viem";
+
+export const QUORUM_DOMAIN_NAME = "CarbonClear OracleQuorum";
+export const QUORUM_DOMAIN_VERSION = "1";
+
+/** The EIP-712 domain of the quorum on `chainId` at `quorum`. */
+export function quorumDomain(chainId: number, quorum: Address): TypedDataDomain {
+  return { name: QUORUM_DOMAIN_NAME, version: QUORUM_DOMAIN_VERSION, chainId, verifyingContract: quorum };
+}
+
+export const BATCH_INFO_FIELDS = [
+  { name: "registry", type: "bytes16" },
+  { name: "projectId", type: "bytes16" },
+  { name: "methodology", type: "bytes16" },
+  { name: "serialScope", type: "uint64" },
+  { name: "serialStart", type: "uint64" },
+  { name: "serialEnd", type: "uint64" },
+  { name: "vintageStart", type: "uint32" },
+  { name: "vintageEnd", type: "uint32" },
+  { name: "country", type: "bytes2" },
+  { name: "jurisdiction", type: "bytes2" },
+  { name: "labels", type: "uint16" },
+  { name: "correspondingAdjustment", type: "uint8" },
+  { name: "mrvDatasetId", type: "bytes32" },
+  { name: "serialNumber", type: "string" },
+] as const;
+
+/** Attestation kinds and their EIP-712 types (primary type = kind). */
+export const ATTESTATION_TYPES = {
+  TokenizeAttestation: {
+    TokenizeAttestation: [
+      { name: "batch", type: "BatchInfo" },
+      { name: "owner", type: "address" },
+      { name: "lockRef", type: "bytes32" },
+      { name: "epoch", type: "uint64" },
+      { name: "deadline", type: "uint64" },
+    ],
+    BatchInfo: BATCH_INFO_FIELDS,
+  },
+  RedemptionResult: {
+    RedemptionResult: [
+      { name: "redemptionId", type: "uint256" },
+      { name: "batchId", type: "uint256" },
+      { name: "firstSerial", type: "uint64" },
+      { name: "lastSerial", type: "uint64" },
+      { name: "accepted", type: "bool" },
+      { name: "registryRef", type: "bytes32" },
+      { name: "epoch", type: "uint64" },
+      { name: "deadline", type: "uint64" },
+    ],
+  },
+  RetirementConfirmation: {
+    RetirementConfirmation: [
+      { name: "certificateId", type: "uint256" },
+      { name: "lastSerial", type: "uint64" },
+      { name: "accepted", type: "bool" },
+      { name: "registryRef", type: "bytes32" },
+      { name: "epoch", type: "uint64" },
+      { name: "deadline", type: "uint64" },
+    ],
+  },
+} as const;
+
+export type AttestationKind = keyof typeof ATTESTATION_TYPES;
+
+/** On-chain BatchInfo tuple as viem encodes it. */
+export interface BatchInfoTuple {
+  registry: Hex;
+  projectId: Hex;
+  methodology: Hex;
+  serialScope: bigint;
+  serialStart: bigint;
+  serialEnd: bigint;
+  vintageStart: number;
+  vintageEnd: number;
+  country: Hex;
+  jurisdiction: Hex;
+  labels: number;
+  correspondingAdjustment: number;
+  mrvDatasetId: Hex;
+  serialNumber: string;
+}
+
+export interface TokenizeMessage {
+  batch: BatchInfoTuple;
+  owner: Address;
+  lockRef: Hex;
+  epoch: bigint;
+  deadline: bigint;
+}
+
+export interface RedemptionResultMessage {
+  redemptionId: bigint;
+  batchId: bigint;
+  firstSerial: bigint;
+  lastSerial: bigint;
+  accepted: boolean;
+  registryRef: Hex;
+  epoch: bigint;
+  deadline: bigint;
+}
+
+export interface RetirementConfirmationMessage {
+  certificateId: bigint;
+  lastSerial: bigint;
+  accepted: boolean;
+  registryRef: Hex;
+  epoch: bigint;
+  deadline: bigint;
+}
+
+export interface AttestationMessages {
+  TokenizeAttestation: TokenizeMessage;
+  RedemptionResult: RedemptionResultMessage;
+  RetirementConfirmation: RetirementConfirmationMessage;
+}
