@@ -15,6 +15,9 @@ contract IdentityRegistry is AccessControl, IIdentityRegistry {
     /// @notice Sets batch transfer rules (granted to the credit token and to compliance).
     bytes32 public constant RULE_MANAGER_ROLE = keccak256("RULE_MANAGER_ROLE");
 
+    /// @dev Every bit of `TransferRule.entityTypeMask` that names a defined `EntityType`.
+    uint16 private constant _ENTITY_TYPE_BITS = uint16((uint256(1) << (uint256(type(EntityType).max) + 1)) - 1);
+
     /// @notice Input of `setIdentity`. The frozen flag is managed separately by `freeze`/`unfreeze`.
     struct IdentityInput {
         Status status;
@@ -51,6 +54,7 @@ contract IdentityRegistry is AccessControl, IIdentityRegistry {
     error AlreadyFrozen(address wallet);
     error NotFrozen(address wallet);
     error UnknownWallet(address wallet);
+    error InvalidEntityTypeMask(uint16 entityTypeMask);
 
     /// @param admin Holder of DEFAULT_ADMIN_ROLE (expected: a multisig or timelock).
     constructor(address admin) {
@@ -126,8 +130,12 @@ contract IdentityRegistry is AccessControl, IIdentityRegistry {
     }
 
     /// @inheritdoc IIdentityRegistry
+    /// @dev Reverts `InvalidCountry` unless `jurisdiction` is 0x0000 or two upper-case letters, and
+    /// `InvalidEntityTypeMask` if the mask sets a bit that names no `EntityType` (such a rule would
+    /// silently lock the batch for every non-custody holder).
     function setTransferRule(uint256 batchId, TransferRule calldata rule) external onlyRole(RULE_MANAGER_ROLE) {
         if (rule.jurisdiction != bytes2(0)) _requireCountry(rule.jurisdiction);
+        if (rule.entityTypeMask & ~_ENTITY_TYPE_BITS != 0) revert InvalidEntityTypeMask(rule.entityTypeMask);
         _rules[batchId] = rule;
         emit TransferRuleSet(batchId, rule.jurisdiction, rule.entityTypeMask);
     }

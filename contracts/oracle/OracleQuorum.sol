@@ -36,6 +36,7 @@ contract OracleQuorum is AccessControl, EIP712, IOracleQuorum {
     event SignerSetUpdated(uint64 indexed epoch, address[] signers, uint8 threshold);
     event AttestationConsumed(bytes32 indexed digest, address indexed consumer, uint64 indexed epoch, address[] signers);
 
+    error ZeroAddress();
     error InvalidThreshold(uint256 threshold, uint256 signerCount);
     error TooManySigners(uint256 count);
     error ZeroAddressSigner();
@@ -53,7 +54,7 @@ contract OracleQuorum is AccessControl, EIP712, IOracleQuorum {
     /// @param initialSigners Initial signer set (epoch 1).
     /// @param initialThreshold Initial M.
     constructor(address admin, address[] memory initialSigners, uint8 initialThreshold) EIP712("CarbonClear OracleQuorum", "1") {
-        if (admin == address(0)) revert ZeroAddressSigner();
+        if (admin == address(0)) revert ZeroAddress();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _setSignerSet(initialSigners, initialThreshold);
     }
