@@ -1,0 +1,216 @@
+/**
+ * Service configuration: the ONLY module that reads the environment (DESIGN.md, "Layers of the
+ * backend"). Everything else receives a `Config` (or the part of it it needs) as an argument.
+ *
+ * Environment variables (an empty value counts as unset):
+ *
+ * | variable                     | field            | default                                  |
+ * |------------------------------|------------------|------------------------------------------|
+ * | DATABASE_URL                 | databaseUrl      | unset: embedded PGlite                   |
+ * | DATABASE_POOL_MAX            | databasePoolMax  | 10 (ignored for embedded PGlite: 1)      |
+ * | CARBONCLEAR_DATA_DIR         | dataDir          | `.data`                                  |
+ * | CARBONCLEAR_PGLITE_IN_MEMORY | pgliteInMemory   | false (PGlite keeps its data in dataDir) |
+ * | RPC_URL                      | rpcUrl           | unset: in-process Hardhat network        |
+ * | CHAIN_ID                     | chainId          | 31337 (Hardhat)                          |
+ * | CARBONCLEAR_DEPLOYMENT_FILE  | deploymentFile   | `<dataDir>/deployments/<chainId>.json`   |
+ * | API_PORT                     | apiPort          | 8080                                     |
+ * | REGISTRY_SIM_URL             | registrySimUrl   | unset                                    |
+ * | WEBHOOK_SECRET               | webhookSecret    | unset (`whsec_<base64>`, Standard Webhooks) |
+ * | ORACLE_KEY                   | oracleKey        | unset (32-byte hex private key)          |
+ * | LOG_LEVEL                    | logLevel         | `info`                                   |
+ * | TEST_DATABASE_URL            | testDatabaseUrl  | unset: tests use in-memory PGlite        |
+ *
+ * Secrets (`webhookSecret`, `oracleKey`) are wrapped in {@link Secret}, which prints as
+ * `[redacted]` in logs, JSON and `util.inspect`; `reveal()` hands out the value where it is used.
+ * URLs may carry passwords: log {@link describeConfig} instead of the config itself.
+ */
+import path from "node:path";
+import { inspect } from "node:util";
+import { z } from "zod";
+
+/** A secret value that never prints itself. */
+export class Secret<T extends string = string> {
+  readonly #value: T;
+
+  constructor(value: T) {
+    this.#value = value;
+  }
+
+  /** The secret itself; call it only where the value is consumed, never to log it. */
+  reveal(): T {
+    return this.#value;
+  }
+
+  toString(): string {
+    return "[redacted]";
+  }
+
+  toJSON(): string {
+    return "[redacted]";
+  }
+
+  [inspect.custom](): string {
+    return "[redacted]";
+  }
+}
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export type Hex32 = `0x${string}`;
+
+export interface Config {
+  /** PostgreSQL connection string; when absent the service runs an embedded PGlite. */
+  readonly databaseUrl?: string;
+  /** Size of the application pool on a real PostgreSQL server. */
+  readonly databasePoolMax: number;
+  /** Folder for local state (PGlite data, deployment files). */
+  readonly dataDir: string;
+  /** Embedded PGlite without a data folder (everything is lost on exit). */
+  readonly pgliteInMemory: boolean;
+  /** JSON-RPC endpoint of the chain; when absent the service runs an in-process Hardhat network. */
+  readonly rpcUrl?: string;
+  readonly chainId: number;
+  /** JSON file with the deployed contract addresses. */
+  readonly deploymentFile: string;
+  readonly apiPort: number;
+  /** Base URL of the registry simulator. */
+  readonly registrySimUrl?: string;
+  /** Standard Webhooks signing secret (`whsec_<base64>`) for registry webhooks. */
+  readonly webhookSecret?: Secret;
+  /** This node's oracle signing key (0x + 64 hex digits, lower case). */
+  readonly oracleKey?: Secret<Hex32>;
+  readonly logLevel: LogLevel;
+  /** PostgreSQL server for integration tests (CI sets it); tests use PGlite when absent. */
+  readonly testDatabaseUrl?: string;
+}
+
+/** Thrown by {@link loadConfig}; `issues` names each bad variable. */
+export class ConfigError extends Error {
+  readonly issues: readonly { variable: string; message: string }[];
+
+  constructor(issues: readonly { variable: string; message: string }[]) {
+    super(`Invalid configuration: ${issues.map((i) => `${i.variable}: ${i.message}`).join("; ")}`);
+    this.name = "ConfigError";
+    this.issues = issues;
+  }
+}
+
+const unset = (value: unknown): unknown => (typeof value === "string" && value.trim() === "" ? undefined : value);
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((v) => /^postgres(ql)?:\/\/[^\s]+$/.test(v) && URL.canParse(v), {
+    message: "must be a postgres:// or postgresql:// URL",
+  });
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((v) => URL.canParse(v) && ["http:", "https:"].includes(new URL(v).protocol), {
+    message: "must be an http:// or https:// URL",
+  })
+  .transform((v) => v.replace(/\/+$/, ""));
+
+const integerIn = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, { message: "must be a whole number" })
+    .transform(Number)
+    .pipe(z.number().int().min(min, { message: `must be at least ${min}` }).max(max, { message: `must be at most ${max}` }));
+
+const booleanFlag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ["1", "0", "true", "false", "yes", "no"].includes(v), {
+    message: "must be one of true, false, 1, 0, yes, no",
+  })
+  .transform((v) => v === "1" || v === "true" || v === "yes");
+
+const envSchema = z.object({
+  DATABASE_URL: z.preprocess(unset, postgresUrl.optional()),
+  DATABASE_POOL_MAX: z.preprocess(unset, integerIn(1, 1000).default(10)),
+  CARBONCLEAR_DATA_DIR: z.preprocess(unset, z.string().default(".data")),
+  CARBONCLEAR_PGLITE_IN_MEMORY: z.preprocess(unset, booleanFlag.default(false)),
+  RPC_URL: z.preprocess(unset, httpUrl.optional()),
+  CHAIN_ID: z.preprocess(unset, integerIn(1, Number.MAX_SAFE_INTEGER).default(31337)),
+  CARBONCLEAR_DEPLOYMENT_FILE: z.preprocess(unset, z.string().optional()),
+  API_PORT: z.preprocess(unset, integerIn(0, 65535).default(8080)),
+  REGISTRY_SIM_URL: z.preprocess(unset, httpUrl.optional()),
+  WEBHOOK_SECRET: z.preprocess(
+    unset,
+    z
+      .string()
+      .trim()
+      .regex(/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/, { message: "must be whsec_ followed by base64 (at least 12 bytes)" })
+      .optional(),
+  ),
+  ORACLE_KEY: z.preprocess(
+    unset,
+    z
+      .string()
+      .trim()
+      .regex(/^(0x)?[0-9a-fA-F]{64}$/, { message: "must be a 32-byte hex private key (64 hex digits, optional 0x)" })
+      .transform((v) => `0x${v.replace(/^0x/, "").toLowerCase()}` as Hex32)
+      .refine((v) => BigInt(v) !== 0n, { message: "must not be zero" })
+      .optional(),
+  ),
+  LOG_LEVEL: z.preprocess(
+    (v) => (typeof unset(v) === "string" ? (v as string).trim().toLowerCase() : undefined),
+    z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+  ),
+  TEST_DATABASE_URL: z.preprocess(unset, postgresUrl.optional()),
+});
+
+/**
+ * Reads and validates the configuration from `env` (the process environment by default).
+ * @throws ConfigError naming every invalid variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? "environment"), message: issue.message })),
+    );
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    dataDir: e.CARBONCLEAR_DATA_DIR,
+    pgliteInMemory: e.CARBONCLEAR_PGLITE_IN_MEMORY,
+    rpcUrl: e.RPC_URL,
+    chainId: e.CHAIN_ID,
+    deploymentFile:
+      e.CARBONCLEAR_DEPLOYMENT_FILE ?? path.join(e.CARBONCLEAR_DATA_DIR, "deployments", `${e.CHAIN_ID}.json`),
+    apiPort: e.API_PORT,
+    registrySimUrl: e.REGISTRY_SIM_URL,
+    webhookSecret: e.WEBHOOK_SECRET === undefined ? undefined : new Secret(e.WEBHOOK_SECRET),
+    oracleKey: e.ORACLE_KEY === undefined ? undefined : new Secret(e.ORACLE_KEY),
+    logLevel: e.LOG_LEVEL,
+    testDatabaseUrl: e.TEST_DATABASE_URL,
+  };
+}
+
+/** Replaces the password of a connection URL with `***`. */
+export function maskUrlPassword(url: string): string {
+  if (!URL.canParse(url)) return "[unparseable URL]";
+  const u = new URL(url);
+  if (u.password !== "") u.password = "***";
+  return u.toString();
+}
+
+/** A copy of the config that is safe to log: URL passwords masked, secrets redacted. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  return {
+    ...config,
+    databaseUrl: config.databaseUrl === undefined ? undefined : maskUrlPassword(config.databaseUrl),
+    testDatabaseUrl: config.testDatabaseUrl === undefined ? undefined : maskUrlPassword(config.testDatabaseUrl),
+    rpcUrl: config.rpcUrl === undefined ? undefined : maskUrlPassword(config.rpcUrl),
+    webhookSecret: config.webhookSecret === undefined ? undefined : "[redacted]",
+    oracleKey: config.oracleKey === undefined ? undefined : "[redacted]",
+  };
+}

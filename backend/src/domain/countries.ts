@@ -1,0 +1,52 @@
+/**
+ * ISO 3166-1 alpha-2 country codes: the 249 officially assigned codes (user-assigned codes such as
+ * XK and exceptionally reserved ones such as EU or UK are not countries here).
+ */
+import { z } from "zod";
+
+export const ISO_3166_ALPHA2 = [
+  "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ",
+  "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY", "BZ",
+  "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN", "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ",
+  "DE", "DJ", "DK", "DM", "DO", "DZ",
+  "EC", "EE", "EG", "EH", "ER", "ES", "ET",
+  "FI", "FJ", "FK", "FM", "FO", "FR",
+  "GA", "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY",
+  "HK", "HM", "HN", "HR", "HT", "HU",
+  "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT",
+  "JE", "JM", "JO", "JP",
+  "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ",
+  "LA", "LB", "LC", "LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY",
+  "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK", "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ",
+  "NA", "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ",
+  "OM",
+  "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY",
+  "QA",
+  "RE", "RO", "RS", "RU", "RW",
+  "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS", "ST", "SV", "SX", "SY", "SZ",
+  "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TW", "TZ",
+  "UA", "UG", "UM", "US", "UY", "UZ",
+  "VA", "VC", "VE", "VG", "VI", "VN", "VU",
+  "WF", "WS",
+  "YE", "YT",
+  "ZA", "ZM", "ZW",
+] as const;
+
+export type CountryCode = (typeof ISO_3166_ALPHA2)[number];
+
+const COUNTRY_SET: ReadonlySet<string> = new Set(ISO_3166_ALPHA2);
+
+export function isCountryCode(value: string): value is CountryCode {
+  return COUNTRY_SET.has(value);
+}
+
+/** Why `value` is not a country code, or undefined when it is one. */
+export function countryCodeProblem(value: string): string | undefined {
+  if (!/^[A-Z]{2}$/.test(value)) return `"${value}" must be two upper-case letters (ISO 3166-1 alpha-2)`;
+  if (!COUNTRY_SET.has(value)) return `"${value}" is not an ISO 3166-1 alpha-2 country code`;
+  return undefined;
+}
+
+export const countryCodeSchema = z.enum(ISO_3166_ALPHA2, {
+  error: (issue) => countryCodeProblem(String(issue.input)) ?? "not an ISO 3166-1 alpha-2 country code",
+});
