@@ -9,6 +9,8 @@ import {
   OracleQuorum__factory,
   RegistryBridge__factory,
   RetirementCertificate__factory,
+  SettlementEscrow__factory,
+  TestStablecoin__factory,
 } from "../../typechain-types";
 import type {
   CarbonCredit,
@@ -16,6 +18,8 @@ import type {
   OracleQuorum,
   RegistryBridge,
   RetirementCertificate,
+  SettlementEscrow,
+  TestStablecoin,
 } from "../../typechain-types";
 
 export interface LedgerOptions {
@@ -30,6 +34,11 @@ export interface LedgerOptions {
   threshold: number;
   /** ERC-1155 metadata URI template. */
   uri?: string;
+  /**
+   * Settlement: the stablecoin (a TestStablecoin is deployed when absent), fee treasury and fee
+   * in basis points. Default: test stablecoin, treasury = admin, no fee.
+   */
+  settlement?: { paymentToken?: string; treasury: string; feeBps: number };
 }
 
 export interface Ledger {
@@ -38,13 +47,28 @@ export interface Ledger {
   credit: CarbonCredit;
   certificate: RetirementCertificate;
   bridge: RegistryBridge;
+  escrow: SettlementEscrow;
+  /** Set when this deployment created the test stablecoin. */
+  stablecoin?: TestStablecoin;
+  paymentToken: string;
 }
+
+/** Custody identity of platform contracts: verified, no KYC expiry in practice. */
+const CUSTODY_IDENTITY_YEARS = 50;
 
 export interface LedgerDeployment {
   chainId: number;
   deployedAt: string;
   blockNumber: number;
-  contracts: Record<keyof Ledger, string>;
+  contracts: {
+    identity: string;
+    quorum: string;
+    credit: string;
+    certificate: string;
+    bridge: string;
+    escrow: string;
+    stablecoin: string;
+  };
   roles: { admin: string; compliance: string; pauser: string; oracleSigners: string[]; threshold: number };
 }
 
@@ -63,6 +87,25 @@ export async function deployLedger(deployer: Signer, opts: LedgerOptions): Promi
   const bridge = await new RegistryBridge__factory(deployer).deploy(creditAddress, quorumAddress);
   const certificateAddress = await certificate.getAddress();
   const bridgeAddress = await bridge.getAddress();
+  let stablecoin: TestStablecoin | undefined;
+  const settlement = opts.settlement ?? { treasury: opts.admin, feeBps: 0 };
+  let paymentToken = settlement.paymentToken;
+  if (paymentToken === undefined) {
+    stablecoin = await new TestStablecoin__factory(deployer).deploy(opts.admin);
+    paymentToken = await stablecoin.getAddress();
+  }
+  const escrow = await new SettlementEscrow__factory(deployer).deploy(
+    opts.admin,
+    creditAddress,
+    quorumAddress,
+    paymentToken,
+    settlement.treasury,
+    settlement.feeBps,
+  );
+  const escrowAddress = await escrow.getAddress();
+  const deployerAddress = await deployer.getAddress();
+  const block = await deployer.provider!.getBlock("latest");
+  const custodyExpiry = block!.timestamp + CUSTODY_IDENTITY_YEARS * 365 * 24 * 3600;
 
   // One transaction at a time: a plain wallet on a real network must not race its own nonces.
   const grants = [
@@ -74,9 +117,25 @@ export async function deployLedger(deployer: Signer, opts: LedgerOptions): Promi
     async () => credit.setCertificateContract(certificateAddress),
     async () => quorum.grantRole(await quorum.CONSUMER_ROLE(), bridgeAddress),
     async () => quorum.grantRole(await quorum.CONSUMER_ROLE(), certificateAddress),
+    async () => quorum.grantRole(await quorum.CONSUMER_ROLE(), escrowAddress),
+    async () => credit.grantRole(await credit.CUSTODIAN_ROLE(), escrowAddress),
+    async () => escrow.grantRole(await escrow.PAUSER_ROLE(), opts.pauser),
+    // The escrow holds staged credits, so it needs a Custody identity. The deployer takes the
+    // compliance role only for this one write and gives it back.
+    async () => identity.grantRole(await identity.COMPLIANCE_ROLE(), deployerAddress),
+    async () =>
+      identity.setIdentity(escrowAddress, {
+        status: 2, // Verified
+        entityType: 4, // Custody
+        country: "0x4348", // "CH": any valid code; custody is exempt from jurisdiction rules
+        kycExpiry: custodyExpiry,
+        sanctionsCleared: true,
+        registryAccountsHash: "0x" + "00".repeat(32),
+      }),
+    async () => identity.renounceRole(await identity.COMPLIANCE_ROLE(), deployerAddress),
   ];
   for (const send of grants) await (await send()).wait();
-  return { identity, quorum, credit, certificate, bridge };
+  return { identity, quorum, credit, certificate, bridge, escrow, stablecoin, paymentToken };
 }
 
 /** The deployment record written to disk and read by the backend. */
@@ -93,6 +152,8 @@ export async function describeDeployment(ledger: Ledger, opts: LedgerOptions, de
       credit: await ledger.credit.getAddress(),
       certificate: await ledger.certificate.getAddress(),
       bridge: await ledger.bridge.getAddress(),
+      escrow: await ledger.escrow.getAddress(),
+      stablecoin: ledger.paymentToken,
     },
     roles: {
       admin: opts.admin,
