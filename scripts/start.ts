@@ -66,8 +66,9 @@ async function main(): Promise<void> {
     chain: { url: chain.rpcUrl, detail: `chainId ${chain.chainId}` },
     database: { url: db.kind === "pglite" ? "embedded PGlite" : "PostgreSQL", detail: `${migrated.applied.length} migrations applied` },
     registry: { url: registry.url, detail: "registry simulator (Verra, Gold Standard, CCTS)" },
-    deployment: { url: config.deploymentFile, detail: Object.entries(deployment.contracts).map(([k, v]) => `${k} ${v}`).join(", ") },
+    deployment: { url: config.deploymentFile, detail: "contract addresses for every service" },
   });
+  console.table(deployment.contracts);
   console.log("Demo accounts (Hardhat development keys — public, for this local chain only):");
   console.table([
     ...DEMO_ROLES.map((role, i) => ({ role, address: signers[i].address })),
