@@ -24,6 +24,14 @@ export const uintStringSchema = z
   .regex(/^(0|[1-9]\d*)$/, { message: "must be a decimal integer without leading zeros" })
   .refine((value) => BigInt(value) <= UINT64_MAX, { message: `must be at most ${UINT64_MAX}` });
 
+const UINT256_MAX = (1n << 256n) - 1n;
+
+/** A uint256 as a decimal string (token ids such as certificate ids `(batchId << 64) | firstSerial`). */
+export const uint256StringSchema = z
+  .string()
+  .regex(/^(0|[1-9]\d*)$/, { message: "must be a decimal integer without leading zeros" })
+  .refine((value) => BigInt(value) <= UINT256_MAX, { message: "must be at most 2^256 - 1" });
+
 export const bytes32Schema = z
   .string()
   .regex(/^0x[0-9a-fA-F]{64}$/, { message: "must be 0x followed by 64 hex digits" })

@@ -17,7 +17,7 @@
  * or serial block again (fetch-after-notify).
  */
 import { z } from "zod";
-import { bytes32Schema, countryCodeSchema, isoDateSchema, registryIdSchema, uintStringSchema, type RegistryId } from "../domain";
+import { bytes32Schema, countryCodeSchema, isoDateSchema, registryIdSchema, uint256StringSchema, uintStringSchema, type RegistryId } from "../domain";
 
 /** Registry account identifier (the contract caps redemption accounts at 128 bytes). */
 export const registryAccountSchema = z.string().min(1).max(128);
@@ -161,8 +161,8 @@ export const retirementRequestSchema = z
     periodStart: isoDateSchema,
     periodEnd: isoDateSchema,
     consumptionCountry: countryCodeSchema,
-    /** RetirementCertificate token id. */
-    certificateId: uintStringSchema,
+    /** RetirementCertificate token id: `(batchId << 64) | firstSerial`, wider than 64 bits. */
+    certificateId: uint256StringSchema,
     chainId: z.number().int().positive(),
   })
   .superRefine((r, ctx) => {

@@ -219,6 +219,25 @@ describe("registry API over HTTP", () => {
 });
 
 describe("shared shapes", () => {
+  it("accepts real certificate ids, which are wider than 64 bits", () => {
+    const base = {
+      requestId: "retire-0002",
+      serial: SERIAL,
+      range: { first: "941467007", last: "941467016" },
+      custodyAccount: "carbonclear-custody",
+      beneficiaryName: "Example AG",
+      beneficiaryCommitment: null,
+      reason: "Scope 1 emissions 2025",
+      periodStart: "2025-01-01",
+      periodEnd: "2025-12-31",
+      consumptionCountry: "CH",
+      chainId: 31337,
+    };
+    const certificateId = ((3n << 64n) | 941467007n).toString();
+    expect(retirementRequestSchema.parse({ ...base, certificateId }).certificateId).toBe(certificateId);
+    expect(retirementRequestSchema.safeParse({ ...base, certificateId: (1n << 256n).toString() }).error?.issues[0].path).toEqual(["certificateId"]);
+  });
+
   it("keeps operations and webhook events consistent", () => {
     expect(registryOperationSchema.safeParse(operation({ status: "REJECTED" })).error?.issues[0].path).toEqual(["rejectionReason"]);
     expect(registryWebhookEventSchema.parse({
