@@ -1,0 +1,274 @@
+import type Decimal from "decimal.js";
+import { z } from "zod";
+import { Dec, decimalString, positiveDecimalString, toDecimal, toDecimalString } from "./decimal";
+import { convert, parseUnit } from "./units";
+
+/**
+ * Data-quality flags on a time series of readings. Nothing is removed or corrected here: each
+ * finding is a flag with its kind, where it is (row, timestamp, sensor) and a sentence saying why.
+ *
+ *  - gap: consecutive readings of a sensor further apart than expectedInterval × tolerance;
+ *  - duplicate: a second reading for the same sensor and timestamp (same or conflicting value);
+ *  - negative / out-of-range: below zero (unless allowed), or outside declared bounds;
+ *  - jump: a sudden change between consecutive readings (sensor drift or a fault), by a robust
+ *    rule: |Δ − median(Δ)| > k × MAD over the previous `window` changes (Δ, not the level, so a
+ *    cumulative meter's steady increments are normal), and/or by a ratio to the previous value;
+ *  - unit-mismatch: a reading whose unit cannot be compared with the sensor's other readings.
+ */
+
+export interface QualityReading {
+  readonly row: number;
+  readonly timestamp: Date;
+  readonly value: string | Decimal;
+  readonly unit: string;
+  readonly sensorId?: string;
+}
+
+export type QualityFlagKind = "gap" | "duplicate" | "negative" | "out-of-range" | "jump" | "unit-mismatch";
+
+export interface QualityFlag {
+  readonly kind: QualityFlagKind;
+  readonly sensorId: string;
+  readonly row: number;
+  /** ISO 8601, UTC. */
+  readonly timestamp: string;
+  /** The other reading the finding is about: the one before a gap or jump, the first of duplicates. */
+  readonly relatedRow?: number;
+  readonly explanation: string;
+}
+
+export const QualityRulesSchema = z.object({
+  /** Expected spacing of a sensor's readings; gap checks run only when it is given. */
+  expectedIntervalMs: z.number().int().positive().optional(),
+  /** A gap is an interval longer than expectedIntervalMs × gapTolerance. */
+  gapTolerance: positiveDecimalString.default("1.5"),
+  allowNegative: z.boolean().default(false),
+  bounds: z
+    .object({ min: decimalString.optional(), max: decimalString.optional(), unit: z.string().min(1) })
+    .refine((b) => b.min === undefined || b.max === undefined || new Dec(b.min).lte(b.max), { message: "min is above max" })
+    .optional(),
+  jump: z
+    .object({
+      /** How many previous changes the rolling median / MAD is taken over. */
+      window: z.number().int().min(3).default(12),
+      /** The rule starts once this many changes are in the window. */
+      minSamples: z.number().int().min(3).default(5),
+      /** Threshold in MADs. */
+      k: positiveDecimalString.default("6"),
+      /** Changes no larger than this (in the sensor's unit) are never flagged, whatever the MAD. */
+      minAbsoluteChange: decimalString.default("0"),
+      /** Also flag |Δ| > maxRatio × |previous value|, e.g. "0.5" for a 50 % step. */
+      maxRatio: positiveDecimalString.optional(),
+    })
+    .optional(),
+});
+export type QualityRules = z.input<typeof QualityRulesSchema>;
+type ParsedRules = z.infer<typeof QualityRulesSchema>;
+
+interface Point {
+  readonly row: number;
+  readonly time: number;
+  readonly iso: string;
+  /** Value in the sensor's reference unit. */
+  readonly value: Decimal;
+}
+
+const NO_SENSOR = "";
+
+function sensorLabel(sensorId: string): string {
+  return sensorId === NO_SENSOR ? "(no sensor id)" : JSON.stringify(sensorId);
+}
+
+function formatDuration(ms: number): string {
+  const units: [number, string][] = [
+    [86_400_000, "d"],
+    [3_600_000, "h"],
+    [60_000, "min"],
+    [1000, "s"],
+  ];
+  for (const [size, name] of units) if (ms >= size && ms % size === 0) return `${ms / size} ${name}`;
+  return `${ms} ms`;
+}
+
+function median(sorted: readonly Decimal[]): Decimal {
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : sorted[middle - 1].plus(sorted[middle]).div(2);
+}
+
+function sortDecimals(values: readonly Decimal[]): Decimal[] {
+  return [...values].sort((a, b) => a.comparedTo(b));
+}
+
+/** Assesses a series of readings; returns the flags ordered by row, then kind. */
+export function assessQuality(readings: Iterable<QualityReading>, rules: QualityRules = {}): QualityFlag[] {
+  const parsed = QualityRulesSchema.parse(rules);
+  const flags: QualityFlag[] = [];
+  const bySensor = new Map<string, QualityReading[]>();
+  for (const reading of readings) {
+    const sensorId = reading.sensorId ?? NO_SENSOR;
+    const series = bySensor.get(sensorId) ?? [];
+    series.push(reading);
+    bySensor.set(sensorId, series);
+  }
+  for (const [sensorId, series] of bySensor) flags.push(...assessSensor(sensorId, series, parsed));
+  return flags.sort((a, b) => a.row - b.row || a.kind.localeCompare(b.kind));
+}
+
+function assessSensor(sensorId: string, readings: readonly QualityReading[], rules: ParsedRules): QualityFlag[] {
+  const flags: QualityFlag[] = [];
+  const flag = (kind: QualityFlagKind, point: { row: number; iso: string }, explanation: string, relatedRow?: number) =>
+    flags.push({ kind, sensorId, row: point.row, timestamp: point.iso, explanation, ...(relatedRow === undefined ? {} : { relatedRow }) });
+
+  const ordered = [...readings].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime() || a.row - b.row);
+  const referenceUnit = firstKnownUnit(ordered);
+  const points: Point[] = [];
+  let previous: Point | undefined;
+  for (const reading of ordered) {
+    const where = { row: reading.row, iso: reading.timestamp.toISOString() };
+    let value: Decimal;
+    try {
+      value = convert(toDecimal(reading.value), reading.unit, referenceUnit);
+    } catch (error) {
+      flag("unit-mismatch", where, `sensor ${sensorLabel(sensorId)}: ${(error as Error).message}; the reading is left out of the other checks`);
+      continue;
+    }
+    const point: Point = { row: reading.row, time: reading.timestamp.getTime(), iso: where.iso, value };
+    if (previous !== undefined && previous.time === point.time) {
+      const same = previous.value.eq(point.value);
+      flag(
+        "duplicate",
+        where,
+        `sensor ${sensorLabel(sensorId)} has two readings at ${point.iso} (rows ${previous.row} and ${point.row}), ` +
+          (same ? "with the same value" : `with different values ${toDecimalString(previous.value)} and ${toDecimalString(point.value)} ${referenceUnit}`),
+        previous.row,
+      );
+      continue;
+    }
+    checkValue(point, referenceUnit, rules, (kind, explanation) => flag(kind, where, `sensor ${sensorLabel(sensorId)}: ${explanation}`));
+    points.push(point);
+    previous = point;
+  }
+  if (rules.expectedIntervalMs !== undefined) flags.push(...findGaps(sensorId, points, rules.expectedIntervalMs, new Dec(rules.gapTolerance)));
+  if (rules.jump !== undefined) flags.push(...findJumps(sensorId, points, referenceUnit, rules.jump));
+  return flags;
+}
+
+/** The unit a sensor's readings are compared in: the first one that is a known unit. */
+function firstKnownUnit(readings: readonly QualityReading[]): string {
+  for (const reading of readings) {
+    try {
+      return parseUnit(reading.unit).symbol;
+    } catch {
+      // an unknown unit is flagged as a unit-mismatch when the reading is checked
+    }
+  }
+  return "";
+}
+
+function checkValue(
+  point: Point,
+  unit: string,
+  rules: ParsedRules,
+  flag: (kind: QualityFlagKind, explanation: string) => void,
+): void {
+  const shown = `${toDecimalString(point.value)} ${unit}`;
+  if (point.value.isNegative() && !point.value.isZero() && !rules.allowNegative) flag("negative", `negative reading ${shown}`);
+  const bounds = rules.bounds;
+  if (bounds === undefined) return;
+  let inBoundsUnit: Decimal;
+  try {
+    inBoundsUnit = convert(point.value, unit, bounds.unit);
+  } catch (error) {
+    flag("unit-mismatch", `cannot compare with the bounds: ${(error as Error).message}`);
+    return;
+  }
+  if (bounds.min !== undefined && inBoundsUnit.lt(bounds.min)) flag("out-of-range", `${shown} is below the minimum ${bounds.min} ${bounds.unit}`);
+  if (bounds.max !== undefined && inBoundsUnit.gt(bounds.max)) flag("out-of-range", `${shown} is above the maximum ${bounds.max} ${bounds.unit}`);
+}
+
+function findGaps(sensorId: string, points: readonly Point[], expectedMs: number, tolerance: Decimal): QualityFlag[] {
+  const flags: QualityFlag[] = [];
+  const limit = tolerance.times(expectedMs);
+  for (let i = 1; i < points.length; i++) {
+    const interval = points[i].time - points[i - 1].time;
+    if (limit.gte(interval)) continue;
+    const missing = Math.ceil(interval / expectedMs) - 1;
+    flags.push({
+      kind: "gap",
+      sensorId,
+      row: points[i].row,
+      timestamp: points[i].iso,
+      relatedRow: points[i - 1].row,
+      explanation:
+        `sensor ${sensorLabel(sensorId)}: no reading for ${formatDuration(interval)} between ${points[i - 1].iso} (row ${points[i - 1].row}) ` +
+        `and ${points[i].iso} (row ${points[i].row}); expected every ${formatDuration(expectedMs)} (tolerance ×${toDecimalString(tolerance)}), ` +
+        `about ${missing} reading${missing === 1 ? "" : "s"} missing`,
+    });
+  }
+  return flags;
+}
+
+/** Iglewicz & Hoaglin's fallback when more than half the changes are equal (MAD = 0). */
+const MEAN_AD_FACTOR = new Dec("1.253314");
+
+/**
+ * The scale of typical changes: the median absolute deviation from the median, or, when that is
+ * zero, 1.253314 × the mean absolute deviation (zero only for a perfectly constant series).
+ */
+function robustSpread(changes: readonly Decimal[], center: Decimal): { value: Decimal; description: string } {
+  const deviations = changes.map((d) => d.minus(center).abs());
+  const mad = median(sortDecimals(deviations));
+  if (!mad.isZero()) return { value: mad, description: `MAD (${toDecimalString(mad)})` };
+  const meanAd = deviations.reduce((sum, d) => sum.plus(d), new Dec(0)).div(deviations.length);
+  const scaled = meanAd.times(MEAN_AD_FACTOR);
+  return { value: scaled, description: `1.253314 × mean absolute deviation (${toDecimalString(scaled)}; the MAD is 0)` };
+}
+
+function findJumps(
+  sensorId: string,
+  points: readonly Point[],
+  unit: string,
+  rule: NonNullable<ParsedRules["jump"]>,
+): QualityFlag[] {
+  const flags: QualityFlag[] = [];
+  const window: Decimal[] = [];
+  const k = new Dec(rule.k);
+  const floor = new Dec(rule.minAbsoluteChange).abs();
+  for (let i = 1; i < points.length; i++) {
+    const before = points[i - 1];
+    const point = points[i];
+    const delta = point.value.minus(before.value);
+    const reasons: string[] = [];
+    if (window.length >= rule.minSamples) {
+      const center = median(sortDecimals(window));
+      const spread = robustSpread(window, center);
+      const deviation = delta.minus(center).abs();
+      if (deviation.gt(k.times(spread.value)) && deviation.gt(floor)) {
+        reasons.push(
+          `the change ${toDecimalString(delta)} ${unit} departs from the median change ${toDecimalString(center)} by ${toDecimalString(deviation)}, ` +
+            `more than ${toDecimalString(k)} × ${spread.description} over the previous ${window.length} changes`,
+        );
+      }
+    }
+    if (rule.maxRatio !== undefined && !before.value.isZero()) {
+      const limit = before.value.abs().times(rule.maxRatio);
+      if (delta.abs().gt(limit) && delta.abs().gt(floor)) {
+        reasons.push(`the change ${toDecimalString(delta)} ${unit} exceeds ${rule.maxRatio} × the previous value ${toDecimalString(before.value)}`);
+      }
+    }
+    if (reasons.length > 0) {
+      flags.push({
+        kind: "jump",
+        sensorId,
+        row: point.row,
+        timestamp: point.iso,
+        relatedRow: before.row,
+        explanation: `sensor ${sensorLabel(sensorId)}: sudden change from row ${before.row} to row ${point.row}: ${reasons.join("; ")}`,
+      });
+      continue; // a flagged change stays out of the window, so one fault does not widen the threshold
+    }
+    window.push(delta);
+    if (window.length > rule.window) window.shift();
+  }
+  return flags;
+}
