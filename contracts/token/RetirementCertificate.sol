@@ -228,8 +228,10 @@ contract RetirementCertificate is IERC721Metadata, IERC5192, IRetirementCertific
         );
         attributes = abi.encodePacked(
             attributes,
-            _attr("First serial", uint256(v.firstSerial).toString(), false),
-            _attr("Last serial", uint256(v.lastSerial).toString(), false),
+            // Serials are identifiers up to 2^64 - 1: quoted, so JSON parsers that read numbers as
+            // IEEE doubles (exact only up to 2^53) cannot silently round them.
+            _attr("First serial", uint256(v.firstSerial).toString(), true),
+            _attr("Last serial", uint256(v.lastSerial).toString(), true),
             _attr("Quantity (tCO2e)", v.quantity.toString(), false),
             _attr("Registry status", _statusText(v.status), true),
             _attr("Registry reference", uint256(v.registryRef).toHexString(32), true),
