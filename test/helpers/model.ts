@@ -7,18 +7,9 @@
  * /work/shared/DESIGN.md, not from the contracts' code.
  */
 
-/** Mirrors IIdentityRegistry.Status / EntityType / Ineligibility. */
-export const Status = { None: 0, Pending: 1, Verified: 2, Suspended: 3 } as const;
-export const Entity = { Unspecified: 0, Individual: 1, Company: 2, Government: 3, Custody: 4 } as const;
-export const Inelig = {
-  None: 0,
-  NotVerified: 1,
-  Frozen: 2,
-  SanctionsNotCleared: 3,
-  KycExpired: 4,
-  WrongJurisdiction: 5,
-  EntityTypeNotAllowed: 6,
-} as const;
+/** IIdentityRegistry.Status / EntityType / Ineligibility, as the shared fixture defines them. */
+export { Status, EntityType as Entity, Ineligibility as Inelig } from "./fixtures";
+import { Status, EntityType as Entity, Ineligibility as Inelig } from "./fixtures";
 
 /** Static part of a wallet's identity record (frozen is dynamic, see `Model.frozen`). */
 export interface WalletProfile {
