@@ -1,0 +1,251 @@
+/**
+ * End to end with real parts: a Hardhat chain with the ledger (2-of-3 quorum), the registry
+ * simulator (manual cycles), three oracle node servers on 127.0.0.1 (one per quorum key) and the
+ * aggregator submitting RegistryBridge.tokenize.
+ */
+import express from "express";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import type { Address, Hex } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { carbonCreditAbi, oracleQuorumAbi } from "../chain/abis";
+import { walletClientFor } from "../chain/clients";
+import { createRegistryAdapter, registryApiBaseUrl, type RegistryAdapter } from "../registry";
+import { DEFAULT_PLATFORM_CUSTODY_ACCOUNT_IDS, type RunningRegistrySimulator } from "../registry/simulator";
+import { seedHolding, startTestSimulator, type SimulatorClient } from "../registry/simulator/testing";
+import { ledgerActions, startTestChain, testRef, type TestChain } from "../testing";
+import { collectQuorum, predecessorHintFor, QuorumNotReachedError, submitTokenize, type TokenizeQuorumRequest } from "./aggregator";
+import { nativeLockRecordSource } from "./lockRecords";
+import { createOracleNode } from "./node";
+import { startOracleNodeServer, type RunningOracleNodeServer } from "./server";
+
+let chain: TestChain;
+let sim: RunningRegistrySimulator;
+let client: SimulatorClient;
+let verra: RegistryAdapter;
+let nodes: RunningOracleNodeServer[];
+let outsider: RunningOracleNodeServer;
+const outsiderKey = generatePrivateKey();
+let quorumSigners: Address[];
+const closers: (() => Promise<void>)[] = [];
+
+function startNode(key: Hex, registryServerUrl = sim.url): Promise<RunningOracleNodeServer> {
+  const node = createOracleNode({
+    account: privateKeyToAccount(key),
+    registries: { VERRA: createRegistryAdapter("VERRA", { baseUrl: registryApiBaseUrl(registryServerUrl, "VERRA"), timeoutMs: 2_000 }) },
+    custodyAccounts: { VERRA: DEFAULT_PLATFORM_CUSTODY_ACCOUNT_IDS.VERRA },
+    lockRecords: nativeLockRecordSource(registryServerUrl, { timeoutMs: 2_000 }),
+    chainId: chain.chainId,
+    quorumAddress: chain.deployment.contracts.quorum,
+    readEpoch: () => chain.publicClient.readContract({ address: chain.deployment.contracts.quorum, abi: oracleQuorumAbi, functionName: "epoch" }),
+    now: () => BigInt(Math.floor(Date.now() / 1000)),
+  });
+  return startOracleNodeServer(node);
+}
+
+beforeAll(async () => {
+  chain = await startTestChain();
+  closers.push(() => chain.close());
+  ({ sim, client } = await startTestSimulator());
+  closers.push(() => sim.close());
+  verra = createRegistryAdapter("VERRA", { baseUrl: registryApiBaseUrl(sim.url, "VERRA"), timeoutMs: 2_000 });
+  nodes = await Promise.all(chain.oracleKeys.map((key) => startNode(key)));
+  outsider = await startNode(outsiderKey);
+  for (const server of [...nodes, outsider]) closers.push(() => server.close());
+  quorumSigners = [
+    ...(await chain.publicClient.readContract({ address: chain.deployment.contracts.quorum, abi: oracleQuorumAbi, functionName: "signers" })),
+  ];
+}, 60_000);
+
+afterAll(async () => {
+  for (const close of closers.reverse()) await close();
+});
+
+const submitter = () => walletClientFor(chain.rpcUrl, chain.chainId, chain.admin);
+
+async function lockIntoCustody(owner: Address, options: { custodyAccount?: string; tick?: boolean } = {}) {
+  const { account, issuance } = await seedHolding(client, "VERRA", 1000);
+  const operation = await verra.submitLock({
+    requestId: `lock-${issuance.id}`,
+    serial: issuance.serialNumber,
+    fromAccount: account.id,
+    custodyAccount: options.custodyAccount ?? DEFAULT_PLATFORM_CUSTODY_ACCOUNT_IDS.VERRA,
+    lockRef: testRef(`lock-${issuance.id}`),
+    owner,
+    chainId: chain.chainId,
+  });
+  if (options.tick ?? true) sim.control.tick();
+  return { issuance, operation };
+}
+
+async function quorumRequest(operationId: string): Promise<TokenizeQuorumRequest> {
+  return { registry: "VERRA", operationId, deadline: (await chain.latestTimestamp()) + 600n };
+}
+
+function collect(nodeUrls: string[], request: TokenizeQuorumRequest) {
+  return collectQuorum({
+    nodeUrls,
+    request,
+    threshold: chain.threshold,
+    signers: quorumSigners,
+    chainId: chain.chainId,
+    quorumAddress: chain.deployment.contracts.quorum,
+    timeoutMs: 5_000,
+  });
+}
+
+async function postToNode(url: string, body: unknown) {
+  const response = await fetch(`${url}/v1/attestations/tokenize`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  return { status: response.status, body: (await response.json()) as { error?: { code: string } } };
+}
+
+describe("tokenization through the oracle quorum", () => {
+  it("mints a completed custody lock to the memo's wallet, exactly once", async () => {
+    const owner = chain.users[0].address;
+    await ledgerActions(chain).kyc(owner);
+    const { issuance, operation } = await lockIntoCustody(owner, { tick: false });
+    const request = await quorumRequest(operation.operationId);
+
+    // Still queued at the registry: every node refuses, no quorum.
+    expect(await postToNode(nodes[0].url, { ...request, deadline: String(request.deadline) })).toMatchObject({ status: 409, body: { error: { code: "NOT_COMPLETED" } } });
+    const queued = await collect(nodes.map((n) => n.url), request).catch((e: unknown) => e);
+    expect(queued).toBeInstanceOf(QuorumNotReachedError);
+    expect((queued as QuorumNotReachedError).failures.map((f) => f.code)).toEqual(["NOT_COMPLETED", "NOT_COMPLETED", "NOT_COMPLETED"]);
+
+    sim.control.tick();
+    const collected = await collect(nodes.map((n) => n.url), request);
+    expect(collected.signers).toHaveLength(2);
+    expect([...collected.signers].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))).toEqual(collected.signers);
+    expect(collected.signatures).toHaveLength(2 + 2 * 65 * 2);
+    expect(collected.message).toMatchObject({ owner, lockRef: testRef(`lock-${issuance.id}`) });
+
+    const wallet = submitter();
+    const hint = await predecessorHintFor(wallet, chain.deployment, collected.message.batch);
+    const result = await submitTokenize(wallet, chain.deployment, collected, hint);
+    expect(result.status).toBe("tokenized");
+    if (result.status !== "tokenized") return;
+    const credit = chain.deployment.contracts.credit;
+    const read = chain.publicClient;
+    expect(await read.readContract({ address: credit, abi: carbonCreditAbi, functionName: "balanceOf", args: [owner, result.batchId] })).toBe(1000n);
+    expect(await read.readContract({ address: credit, abi: carbonCreditAbi, functionName: "serialState", args: [result.batchId] })).toMatchObject({
+      serialStart: BigInt(issuance.serialStart),
+      serialEnd: BigInt(issuance.serialEnd),
+    });
+
+    // The same quorum again changes nothing.
+    expect(await submitTokenize(wallet, chain.deployment, collected, hint)).toEqual({ status: "already-done", digest: collected.digest });
+    expect(await read.readContract({ address: credit, abi: carbonCreditAbi, functionName: "balanceOf", args: [owner, result.batchId] })).toBe(1000n);
+  }, 30_000);
+
+  it("refuses a lock into a custody account that is not the platform's", async () => {
+    const other = await client.createAccount({ registry: "VERRA", kind: "custody", name: "Another custodian" });
+    const { operation } = await lockIntoCustody(chain.users[1].address, { custodyAccount: other.id });
+    expect(await verra.getOperation(operation.operationId)).toMatchObject({ status: "COMPLETED" });
+    const request = await quorumRequest(operation.operationId);
+    expect(await postToNode(nodes[1].url, { ...request, deadline: String(request.deadline) })).toMatchObject({
+      status: 409,
+      body: { error: { code: "WRONG_CUSTODY_ACCOUNT" } },
+    });
+    const refused = await collect(nodes.map((n) => n.url), request).catch((e: unknown) => e);
+    expect((refused as QuorumNotReachedError).failures.map((f) => f.code)).toEqual(["WRONG_CUSTODY_ACCOUNT", "WRONG_CUSTODY_ACCOUNT", "WRONG_CUSTODY_ACCOUNT"]);
+  });
+
+  it("answers 400 to bad input, 409 to what it cannot attest, 503 when the registry is unreachable", async () => {
+    const deadline = String((await chain.latestTimestamp()) + 600n);
+    expect(await postToNode(nodes[0].url, { registry: "NOPE", operationId: "x", deadline })).toMatchObject({ status: 400 });
+    expect(await postToNode(nodes[0].url, { registry: "VERRA", operationId: "x", deadline: 5 })).toMatchObject({ status: 400 });
+    expect(await postToNode(nodes[0].url, { registry: "GOLD_STANDARD", operationId: "op-1", deadline })).toMatchObject({
+      status: 409,
+      body: { error: { code: "UNKNOWN_REGISTRY" } },
+    });
+    expect(await postToNode(nodes[0].url, { registry: "VERRA", operationId: "no-such-op", deadline })).toMatchObject({
+      status: 409,
+      body: { error: { code: "OPERATION_NOT_FOUND" } },
+    });
+    expect(await postToNode(nodes[0].url, { registry: "VERRA", operationId: "no-such-op", deadline: "1" })).toMatchObject({
+      status: 409,
+      body: { error: { code: "DEADLINE_OUT_OF_RANGE" } },
+    });
+
+    const deadRegistry = await startNode(chain.oracleKeys[0]);
+    await deadRegistry.close();
+    const cutOff = await startNode(chain.oracleKeys[0], deadRegistry.url);
+    try {
+      expect(await postToNode(cutOff.url, { registry: "VERRA", operationId: "op-1", deadline })).toMatchObject({
+        status: 503,
+        body: { error: { code: "REGISTRY_UNAVAILABLE" } },
+      });
+    } finally {
+      await cutOff.close();
+    }
+
+    const health = await fetch(`${nodes[0].url}/health`);
+    expect(await health.json()).toEqual({ status: "ok", signer: privateKeyToAccount(chain.oracleKeys[0]).address });
+  });
+
+  describe("aggregation against faulty nodes", () => {
+    let request: TokenizeQuorumRequest;
+
+    beforeAll(async () => {
+      const { operation } = await lockIntoCustody(chain.users[2].address);
+      request = await quorumRequest(operation.operationId);
+    });
+
+    it("reaches 2 of 3 with one node down", async () => {
+      const down = await startNode(chain.oracleKeys[2]);
+      await down.close();
+      const collected = await collect([down.url, nodes[0].url, nodes[1].url], request);
+      expect(collected.signers).toEqual(chain.oracleKeys.slice(0, 2).map((k) => privateKeyToAccount(k).address));
+    });
+
+    it("ignores a signer outside the quorum's set, and counts a signer once", async () => {
+      const withOutsider = await collect([outsider.url, nodes[0].url, nodes[2].url], request);
+      expect(withOutsider.signers).not.toContain(privateKeyToAccount(outsiderKey).address);
+      expect(withOutsider.signers).toEqual([chain.oracleKeys[0], chain.oracleKeys[2]].map((k) => privateKeyToAccount(k).address));
+
+      const short = await collect([outsider.url, nodes[0].url, nodes[0].url], request).catch((e: unknown) => e);
+      expect(short).toBeInstanceOf(QuorumNotReachedError);
+      const reasons = (short as QuorumNotReachedError).failures.map((f) => f.reason).join(" | ");
+      expect(reasons).toMatch(/is not in the quorum's signer set/);
+      expect(reasons).toMatch(/duplicate signer/);
+    });
+
+    it("rejects a node whose returned message differs from what it signed", async () => {
+      const tampering = await startTamperingProxy(nodes[1].url, (body) => ({ ...body, message: { ...body.message, owner: chain.users[9].address } }));
+      try {
+        const collected = await collect([tampering.url, nodes[0].url, nodes[2].url], request);
+        expect(collected.message.owner).toBe(chain.users[2].address);
+        expect(collected.signers).not.toContain(privateKeyToAccount(chain.oracleKeys[1]).address);
+
+        const short = await collect([tampering.url, nodes[0].url], request).catch((e: unknown) => e);
+        expect(short).toBeInstanceOf(QuorumNotReachedError);
+        expect((short as QuorumNotReachedError).failures).toEqual([expect.objectContaining({ nodeUrl: tampering.url, reason: expect.stringMatching(/does not match the message/) })]);
+      } finally {
+        await tampering.close();
+      }
+    });
+  });
+});
+
+interface NodeAnswer {
+  signer: string;
+  signature: string;
+  message: Record<string, unknown>;
+}
+
+/** A node stand-in that forwards to `target` and rewrites its answer. */
+async function startTamperingProxy(target: string, rewrite: (body: NodeAnswer) => NodeAnswer): Promise<RunningOracleNodeServer> {
+  const app = express();
+  app.use(express.json());
+  app.post("/v1/attestations/tokenize", async (req, res) => {
+    const answer = await fetch(`${target}/v1/attestations/tokenize`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(req.body) });
+    res.status(answer.status).json(rewrite((await answer.json()) as NodeAnswer));
+  });
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+  };
+}

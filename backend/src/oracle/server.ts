@@ -1,0 +1,81 @@
+/**
+ * One oracle node as an HTTP service (its own key, its own process or port):
+ *
+ *   POST /v1/attestations/tokenize  {registry, operationId, deadline}
+ *        → 200 {signer, signature, message}   (bigints as decimal strings)
+ *        → 400 bad input · 409 refusal {error: {code, message}} · 503 registry unavailable
+ *   GET  /health → 200 {status: "ok", signer}
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import express from "express";
+import { AttestationRefusedError, RegistryUnavailableError } from "./errors";
+import type { OracleNode } from "./node";
+import { ORACLE_API_PATHS, signedTokenizeAttestationToJson, tokenizeAttestationRequestSchema } from "./wire";
+
+const errorBody = (code: string, message: string) => ({ error: { code, message } });
+
+export function createOracleNodeApp(node: OracleNode): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(express.json({ limit: "16kb" }));
+
+  app.get(ORACLE_API_PATHS.health, (_req, res) => {
+    res.json({ status: "ok", signer: node.signer });
+  });
+
+  app.post(ORACLE_API_PATHS.tokenize, async (req, res) => {
+    const parsed = tokenizeAttestationRequestSchema.safeParse(req.body);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.map(String).join(".") || "(body)"}: ${i.message}`).join("; ");
+      res.status(400).json(errorBody("INVALID_REQUEST", issues));
+      return;
+    }
+    try {
+      const signed = await node.attestLock(parsed.data);
+      res.json(signedTokenizeAttestationToJson(signed));
+    } catch (error) {
+      if (error instanceof AttestationRefusedError) res.status(409).json(errorBody(error.code, error.message));
+      else if (error instanceof RegistryUnavailableError) res.status(503).json(errorBody("REGISTRY_UNAVAILABLE", error.message));
+      else res.status(500).json(errorBody("INTERNAL", "the node failed; see its log"));
+    }
+  });
+
+  app.use((_req: express.Request, res: express.Response) => {
+    res.status(404).json(errorBody("NOT_FOUND", "no such route"));
+  });
+  app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = typeof error === "object" && error !== null && "status" in error && typeof error.status === "number" ? error.status : 500;
+    if (status >= 400 && status < 500) res.status(400).json(errorBody("INVALID_REQUEST", (error as Error).message));
+    else res.status(500).json(errorBody("INTERNAL", "the node failed; see its log"));
+  });
+  return app;
+}
+
+export interface RunningOracleNodeServer {
+  /** e.g. `http://127.0.0.1:4321` (no trailing slash). */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Serves `node` on `host:port` (port 0 = any free port). */
+export async function startOracleNodeServer(node: OracleNode, options: { host?: string; port?: number } = {}): Promise<RunningOracleNodeServer> {
+  const host = options.host ?? "127.0.0.1";
+  const server = createServer(createOracleNodeApp(node));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error === undefined ? resolve() : reject(error)));
+        server.closeAllConnections();
+      }),
+  };
+}
