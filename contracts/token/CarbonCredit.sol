@@ -451,8 +451,9 @@ contract CarbonCredit is ERC1155, AccessControl, ICarbonCredit {
     }
 
     function _validateBatchInfo(BatchInfo calldata info) private pure {
-        if (info.registry == bytes16(0)) revert InvalidBatchInfo("registry");
-        if (info.projectId == bytes16(0)) revert InvalidBatchInfo("projectId");
+        if (info.registry == bytes16(0) || !_isShortText(info.registry)) revert InvalidBatchInfo("registry");
+        if (info.projectId == bytes16(0) || !_isShortText(info.projectId)) revert InvalidBatchInfo("projectId");
+        if (!_isShortText(info.methodology)) revert InvalidBatchInfo("methodology");
         if (info.serialStart == 0) revert InvalidBatchInfo("serialStart");
         if (info.serialEnd < info.serialStart || info.serialEnd == type(uint64).max) {
             revert InvalidBatchInfo("serialEnd");
@@ -479,6 +480,21 @@ contract CarbonCredit is ERC1155, AccessControl, ICarbonCredit {
     function _existingMeta(uint256 batchId) private view returns (BatchMeta storage meta) {
         meta = _meta[batchId];
         if (meta.registry == bytes16(0)) revert UnknownBatch(batchId);
+    }
+
+    /// @dev Printable ASCII, right-padded with zero bytes (no byte after the first zero), so
+    /// identifiers read back as text and the certificate's JSON stays valid UTF-8.
+    function _isShortText(bytes16 value) private pure returns (bool) {
+        bool ended;
+        for (uint256 i; i < 16; ++i) {
+            bytes1 c = value[i];
+            if (c == 0) {
+                ended = true;
+            } else if (ended || c < 0x20 || c > 0x7e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     function _isCountry(bytes2 c) private pure returns (bool) {
