@@ -36,9 +36,10 @@ export interface LedgerOptions {
   uri?: string;
   /**
    * Settlement: the stablecoin (a TestStablecoin is deployed when absent), fee treasury and fee
-   * in basis points. Default: test stablecoin, treasury = admin, no fee.
+   * in basis points. Default: test stablecoin, treasury = admin, no fee. `false` deploys the
+   * ledger without settlement (contract tests that bring their own escrow).
    */
-  settlement?: { paymentToken?: string; treasury: string; feeBps: number };
+  settlement?: { paymentToken?: string; treasury: string; feeBps: number } | false;
 }
 
 export interface Ledger {
@@ -47,10 +48,11 @@ export interface Ledger {
   credit: CarbonCredit;
   certificate: RetirementCertificate;
   bridge: RegistryBridge;
-  escrow: SettlementEscrow;
+  /** Absent when deployed with `settlement: false`. */
+  escrow?: SettlementEscrow;
   /** Set when this deployment created the test stablecoin. */
   stablecoin?: TestStablecoin;
-  paymentToken: string;
+  paymentToken?: string;
 }
 
 /** Custody identity of platform contracts: verified, no KYC expiry in practice. */
@@ -66,8 +68,8 @@ export interface LedgerDeployment {
     credit: string;
     certificate: string;
     bridge: string;
-    escrow: string;
-    stablecoin: string;
+    escrow?: string;
+    stablecoin?: string;
   };
   roles: { admin: string; compliance: string; pauser: string; oracleSigners: string[]; threshold: number };
 }
@@ -87,8 +89,25 @@ export async function deployLedger(deployer: Signer, opts: LedgerOptions): Promi
   const bridge = await new RegistryBridge__factory(deployer).deploy(creditAddress, quorumAddress);
   const certificateAddress = await certificate.getAddress();
   const bridgeAddress = await bridge.getAddress();
-  let stablecoin: TestStablecoin | undefined;
+
+  // One transaction at a time: a plain wallet on a real network must not race its own nonces.
+  const send = async (steps: Array<() => Promise<{ wait(): Promise<unknown> }>>): Promise<void> => {
+    for (const step of steps) await (await step()).wait();
+  };
+  await send([
+    async () => identity.grantRole(await identity.COMPLIANCE_ROLE(), opts.compliance),
+    async () => identity.grantRole(await identity.RULE_MANAGER_ROLE(), creditAddress),
+    async () => credit.grantRole(await credit.BRIDGE_ROLE(), bridgeAddress),
+    async () => credit.grantRole(await credit.COMPLIANCE_ROLE(), opts.compliance),
+    async () => credit.grantRole(await credit.PAUSER_ROLE(), opts.pauser),
+    async () => credit.setCertificateContract(certificateAddress),
+    async () => quorum.grantRole(await quorum.CONSUMER_ROLE(), bridgeAddress),
+    async () => quorum.grantRole(await quorum.CONSUMER_ROLE(), certificateAddress),
+  ]);
+  if (opts.settlement === false) return { identity, quorum, credit, certificate, bridge };
+
   const settlement = opts.settlement ?? { treasury: opts.admin, feeBps: 0 };
+  let stablecoin: TestStablecoin | undefined;
   let paymentToken = settlement.paymentToken;
   if (paymentToken === undefined) {
     stablecoin = await new TestStablecoin__factory(deployer).deploy(opts.admin);
@@ -106,17 +125,7 @@ export async function deployLedger(deployer: Signer, opts: LedgerOptions): Promi
   const deployerAddress = await deployer.getAddress();
   const block = await deployer.provider!.getBlock("latest");
   const custodyExpiry = block!.timestamp + CUSTODY_IDENTITY_YEARS * 365 * 24 * 3600;
-
-  // One transaction at a time: a plain wallet on a real network must not race its own nonces.
-  const grants = [
-    async () => identity.grantRole(await identity.COMPLIANCE_ROLE(), opts.compliance),
-    async () => identity.grantRole(await identity.RULE_MANAGER_ROLE(), creditAddress),
-    async () => credit.grantRole(await credit.BRIDGE_ROLE(), bridgeAddress),
-    async () => credit.grantRole(await credit.COMPLIANCE_ROLE(), opts.compliance),
-    async () => credit.grantRole(await credit.PAUSER_ROLE(), opts.pauser),
-    async () => credit.setCertificateContract(certificateAddress),
-    async () => quorum.grantRole(await quorum.CONSUMER_ROLE(), bridgeAddress),
-    async () => quorum.grantRole(await quorum.CONSUMER_ROLE(), certificateAddress),
+  await send([
     async () => quorum.grantRole(await quorum.CONSUMER_ROLE(), escrowAddress),
     async () => credit.grantRole(await credit.CUSTODIAN_ROLE(), escrowAddress),
     async () => escrow.grantRole(await escrow.PAUSER_ROLE(), opts.pauser),
@@ -133,8 +142,7 @@ export async function deployLedger(deployer: Signer, opts: LedgerOptions): Promi
         registryAccountsHash: "0x" + "00".repeat(32),
       }),
     async () => identity.renounceRole(await identity.COMPLIANCE_ROLE(), deployerAddress),
-  ];
-  for (const send of grants) await (await send()).wait();
+  ]);
   return { identity, quorum, credit, certificate, bridge, escrow, stablecoin, paymentToken };
 }
 
@@ -152,7 +160,7 @@ export async function describeDeployment(ledger: Ledger, opts: LedgerOptions, de
       credit: await ledger.credit.getAddress(),
       certificate: await ledger.certificate.getAddress(),
       bridge: await ledger.bridge.getAddress(),
-      escrow: await ledger.escrow.getAddress(),
+      escrow: ledger.escrow === undefined ? undefined : await ledger.escrow.getAddress(),
       stablecoin: ledger.paymentToken,
     },
     roles: {

@@ -75,6 +75,7 @@ export function claim(overrides: Partial<RetirementClaim> = {}): RetirementClaim
 // The backend's EIP-712 definitions are the single source: signing with them here proves they
 // match the type hashes of the contracts.
 import { ATTESTATION_TYPES, BATCH_INFO_FIELDS } from "../../backend/src/chain/eip712";
+import { deployLedger } from "../../scripts/deploy/ledger";
 export { ATTESTATION_TYPES };
 export const BATCH_INFO_TYPE: Array<{ name: string; type: string }> = BATCH_INFO_FIELDS.map((f) => ({ ...f }));
 
@@ -148,20 +149,16 @@ export async function deploySuite(opts: { oracles?: number; threshold?: number }
   const [admin, compliance, ...users] = await ethers.getSigners();
   const oracles = oracleWallets(n);
 
-  const identity = await ethers.deployContract("IdentityRegistry", [admin.address]);
-  const quorum = await ethers.deployContract("OracleQuorum", [admin.address, oracles.map((o) => o.address), m]);
-  const credit = await ethers.deployContract("CarbonCredit", [admin.address, await identity.getAddress(), ""]);
-  const certificate = await ethers.deployContract("RetirementCertificate", [await credit.getAddress(), await quorum.getAddress()]);
-  const bridge = await ethers.deployContract("RegistryBridge", [await credit.getAddress(), await quorum.getAddress()]);
-
-  await identity.grantRole(await identity.COMPLIANCE_ROLE(), compliance.address);
-  await identity.grantRole(await identity.RULE_MANAGER_ROLE(), await credit.getAddress());
-  await credit.grantRole(await credit.BRIDGE_ROLE(), await bridge.getAddress());
-  await credit.grantRole(await credit.COMPLIANCE_ROLE(), compliance.address);
-  await credit.grantRole(await credit.PAUSER_ROLE(), admin.address);
-  await credit.setCertificateContract(await certificate.getAddress());
-  await quorum.grantRole(await quorum.CONSUMER_ROLE(), await bridge.getAddress());
-  await quorum.grantRole(await quorum.CONSUMER_ROLE(), await certificate.getAddress());
+  // The same deployment and role wiring as production (scripts/deploy/ledger.ts); the settlement
+  // tests deploy their own escrow on top.
+  const { identity, quorum, credit, certificate, bridge } = await deployLedger(admin, {
+    admin: admin.address,
+    compliance: compliance.address,
+    pauser: admin.address,
+    oracleSigners: oracles.map((o) => o.address),
+    threshold: m,
+    settlement: false,
+  });
 
   const domain = await quorumDomain(quorum);
 
