@@ -28,6 +28,9 @@ describe("loadConfig", () => {
       registrySimUrl: undefined,
       webhookSecret: undefined,
       oracleKey: undefined,
+      deployerKey: undefined,
+      deployRolesFile: undefined,
+      appPort: 5173,
       logLevel: "info",
       testDatabaseUrl: undefined,
     });
@@ -45,6 +48,9 @@ describe("loadConfig", () => {
       REGISTRY_SIM_URL: "http://127.0.0.1:4000/",
       WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
       ORACLE_KEY: KEY.toUpperCase(),
+      DEPLOYER_KEY: `0x${KEY}`,
+      DEPLOY_ROLES_FILE: " deploy/roles.json ",
+      APP_PORT: "3000",
       LOG_LEVEL: "DEBUG",
       TEST_DATABASE_URL: "postgres://carbonclear:carbonclear@127.0.0.1:5432/carbonclear_test",
     });
@@ -58,10 +64,13 @@ describe("loadConfig", () => {
       deploymentFile: "/var/lib/carbonclear/deployments/8453.json",
       apiPort: 8080,
       registrySimUrl: "http://127.0.0.1:4000",
+      deployRolesFile: "deploy/roles.json",
+      appPort: 3000,
       logLevel: "debug",
       testDatabaseUrl: "postgres://carbonclear:carbonclear@127.0.0.1:5432/carbonclear_test",
     });
     expect(config.oracleKey?.reveal()).toBe(`0x${KEY}`);
+    expect(config.deployerKey?.reveal()).toBe(`0x${KEY}`);
     expect(config.webhookSecret?.reveal()).toBe("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
   });
 
@@ -75,9 +84,11 @@ describe("loadConfig", () => {
       LOG_LEVEL: "loud",
       CARBONCLEAR_PGLITE_IN_MEMORY: "maybe",
       RPC_URL: "ws://node:8546",
+      DEPLOYER_KEY: "not-a-key",
+      APP_PORT: "-1",
     });
     expect(error.issues.map((i) => i.variable).sort()).toEqual(
-      ["API_PORT", "CARBONCLEAR_PGLITE_IN_MEMORY", "CHAIN_ID", "DATABASE_URL", "LOG_LEVEL", "ORACLE_KEY", "RPC_URL", "WEBHOOK_SECRET"].sort(),
+      ["API_PORT", "APP_PORT", "CARBONCLEAR_PGLITE_IN_MEMORY", "CHAIN_ID", "DATABASE_URL", "DEPLOYER_KEY", "LOG_LEVEL", "ORACLE_KEY", "RPC_URL", "WEBHOOK_SECRET"].sort(),
     );
     expect(error.message).toContain("API_PORT: must be at most 65535");
     expect(error.message).toContain("DATABASE_URL: must be a postgres:// or postgresql:// URL");
@@ -92,9 +103,10 @@ describe("loadConfig", () => {
     const config = loadConfig({
       DATABASE_URL: "postgres://cc:hunter2@db:5432/cc",
       ORACLE_KEY: KEY,
+      DEPLOYER_KEY: KEY,
       WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
     });
-    for (const printed of [JSON.stringify(config), inspect(config), String(config.oracleKey)]) {
+    for (const printed of [JSON.stringify(config), inspect(config), String(config.oracleKey), String(config.deployerKey), JSON.stringify(describeConfig(config))]) {
       expect(printed).not.toContain(KEY);
       expect(printed).not.toContain("MfKQ9r8GKYqr");
     }

@@ -17,10 +17,13 @@
  * | REGISTRY_SIM_URL             | registrySimUrl   | unset                                    |
  * | WEBHOOK_SECRET               | webhookSecret    | unset (`whsec_<base64>`, Standard Webhooks) |
  * | ORACLE_KEY                   | oracleKey        | unset (32-byte hex private key)          |
+ * | DEPLOYER_KEY                 | deployerKey      | unset (32-byte hex key; `npm run deploy` with RPC_URL) |
+ * | DEPLOY_ROLES_FILE            | deployRolesFile  | unset: every role is the deployer (dev only) |
+ * | APP_PORT                     | appPort          | 5173 (the dApp server of `npm start`)    |
  * | LOG_LEVEL                    | logLevel         | `info`                                   |
  * | TEST_DATABASE_URL            | testDatabaseUrl  | unset: tests use in-memory PGlite        |
  *
- * Secrets (`webhookSecret`, `oracleKey`) are wrapped in {@link Secret}, which prints as
+ * Secrets (`webhookSecret`, `oracleKey`, `deployerKey`) are wrapped in {@link Secret}, which prints as
  * `[redacted]` in logs, JSON and `util.inspect`; `reveal()` hands out the value where it is used.
  * URLs may carry passwords: log {@link describeConfig} instead of the config itself.
  */
@@ -80,6 +83,12 @@ export interface Config {
   readonly webhookSecret?: Secret;
   /** This node's oracle signing key (0x + 64 hex digits, lower case). */
   readonly oracleKey?: Secret<Hex32>;
+  /** Key that sends the deployment transactions of `scripts/deploy.ts` on an RPC_URL network. */
+  readonly deployerKey?: Secret<Hex32>;
+  /** JSON file naming the deployment's roles (admin, compliance, pauser, oracle signers, ...). */
+  readonly deployRolesFile?: string;
+  /** Port of the dApp served by `npm start` (0: any free port). */
+  readonly appPort: number;
   readonly logLevel: LogLevel;
   /** PostgreSQL server for integration tests (CI sets it); tests use PGlite when absent. */
   readonly testDatabaseUrl?: string;
@@ -130,6 +139,13 @@ const booleanFlag = z
   })
   .transform((v) => v === "1" || v === "true" || v === "yes");
 
+const privateKey = z
+  .string()
+  .trim()
+  .regex(/^(0x)?[0-9a-fA-F]{64}$/, { message: "must be a 32-byte hex private key (64 hex digits, optional 0x)" })
+  .transform((v) => `0x${v.replace(/^0x/, "").toLowerCase()}` as Hex32)
+  .refine((v) => BigInt(v) !== 0n, { message: "must not be zero" });
+
 const envSchema = z.object({
   DATABASE_URL: z.preprocess(unset, postgresUrl.optional()),
   DATABASE_POOL_MAX: z.preprocess(unset, integerIn(1, 1000).default(10)),
@@ -148,16 +164,10 @@ const envSchema = z.object({
       .regex(/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/, { message: "must be whsec_ followed by base64 (at least 12 bytes)" })
       .optional(),
   ),
-  ORACLE_KEY: z.preprocess(
-    unset,
-    z
-      .string()
-      .trim()
-      .regex(/^(0x)?[0-9a-fA-F]{64}$/, { message: "must be a 32-byte hex private key (64 hex digits, optional 0x)" })
-      .transform((v) => `0x${v.replace(/^0x/, "").toLowerCase()}` as Hex32)
-      .refine((v) => BigInt(v) !== 0n, { message: "must not be zero" })
-      .optional(),
-  ),
+  ORACLE_KEY: z.preprocess(unset, privateKey.optional()),
+  DEPLOYER_KEY: z.preprocess(unset, privateKey.optional()),
+  DEPLOY_ROLES_FILE: z.preprocess(unset, z.string().trim().optional()),
+  APP_PORT: z.preprocess(unset, integerIn(0, 65535).default(5173)),
   LOG_LEVEL: z.preprocess(
     (v) => (typeof unset(v) === "string" ? (v as string).trim().toLowerCase() : undefined),
     z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
@@ -190,6 +200,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     registrySimUrl: e.REGISTRY_SIM_URL,
     webhookSecret: e.WEBHOOK_SECRET === undefined ? undefined : new Secret(e.WEBHOOK_SECRET),
     oracleKey: e.ORACLE_KEY === undefined ? undefined : new Secret(e.ORACLE_KEY),
+    deployerKey: e.DEPLOYER_KEY === undefined ? undefined : new Secret(e.DEPLOYER_KEY),
+    deployRolesFile: e.DEPLOY_ROLES_FILE,
+    appPort: e.APP_PORT,
     logLevel: e.LOG_LEVEL,
     testDatabaseUrl: e.TEST_DATABASE_URL,
   };
@@ -212,5 +225,6 @@ export function describeConfig(config: Config): Record<string, unknown> {
     rpcUrl: config.rpcUrl === undefined ? undefined : maskUrlPassword(config.rpcUrl),
     webhookSecret: config.webhookSecret === undefined ? undefined : "[redacted]",
     oracleKey: config.oracleKey === undefined ? undefined : "[redacted]",
+    deployerKey: config.deployerKey === undefined ? undefined : "[redacted]",
   };
 }
