@@ -13,7 +13,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {IERC1155Receiver} from "@openzeppelin/contracts/token/ERC1155/IERC1155Receiver.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {ICarbonCredit} from "../interfaces/ICarbonCredit.sol";
-import {IOracleQuorum} from "../interfaces/IOracleQuorum.sol";
+import {ISettlementQuorum} from "./ISettlementQuorum.sol";
 import {ISettlementCredit} from "./ISettlementCredit.sol";
 
 /// @title SettlementEscrow
@@ -108,8 +108,9 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
     /// @notice The credit token (ERC-1155). This contract needs its CUSTODIAN_ROLE and a
     /// `Custody` identity in its IdentityRegistry.
     ISettlementCredit public immutable credit;
-    /// @notice The oracle quorum attesting trade confirmations (this contract needs CONSUMER_ROLE).
-    IOracleQuorum public immutable quorum;
+    /// @notice The oracle quorum attesting trade confirmations (checked with its `verify` view; no
+    /// role needed: replay protection is this contract's trade lock).
+    ISettlementQuorum public immutable quorum;
     /// @notice The stablecoin every order is priced in.
     IERC20 public immutable paymentToken;
 
@@ -190,7 +191,7 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
     constructor(
         address admin,
         ISettlementCredit credit_,
-        IOracleQuorum quorum_,
+        ISettlementQuorum quorum_,
         IERC20 paymentToken_,
         address treasury_,
         uint16 feeBps_
@@ -374,7 +375,10 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
         if (registryRef == bytes32(0)) revert MissingRegistryRef();
         bytes32 tradeId = _unlock(trade);
 
-        bytes32 digest = quorum.consume(
+        // `verify`, not `consume`: the attestation is bound to this trade id (which commits to the
+        // order digest, hence to this escrow and chain) and `_unlock` already makes the trade settle
+        // once, so marking the digest used in the quorum would only add a cold zero-to-nonzero write.
+        (bytes32 digest,) = quorum.verify(
             keccak256(abi.encode(TRADE_CONFIRMATION_TYPEHASH, tradeId, registryRef, epoch, deadline)),
             epoch,
             deadline,

@@ -126,7 +126,6 @@ export async function deployLedger(deployer: Signer, opts: LedgerOptions): Promi
   const block = await deployer.provider!.getBlock("latest");
   const custodyExpiry = block!.timestamp + CUSTODY_IDENTITY_YEARS * 365 * 24 * 3600;
   await send([
-    async () => quorum.grantRole(await quorum.CONSUMER_ROLE(), escrowAddress),
     async () => credit.grantRole(await credit.CUSTODIAN_ROLE(), escrowAddress),
     async () => escrow.grantRole(await escrow.PAUSER_ROLE(), opts.pauser),
     // The escrow holds staged credits, so it needs a Custody identity. The deployer takes the

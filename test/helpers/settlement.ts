@@ -190,7 +190,7 @@ export interface SettlementSuite extends Suite {
 
 /**
  * `deploySuite()` plus the settlement layer: TestStablecoin, SettlementEscrow (fee `feeBps`, treasury
- * users[4]), quorum CONSUMER_ROLE and credit CUSTODIAN_ROLE for the escrow, the escrow KYC'd as a
+ * users[4]), credit CUSTODIAN_ROLE for the escrow (no quorum role: it only verifies), the escrow KYC'd as a
  * Custody wallet, seller/buyers KYC'd and funded, one batch tokenized to the seller with the escrow
  * approved as its ERC-1155 operator.
  */
@@ -209,7 +209,6 @@ export async function deploySettlement(opts: { feeBps?: number; oracles?: number
   ])) as unknown as SettlementEscrow;
   const escrowAddress = await escrow.getAddress();
 
-  await s.quorum.grantRole(await s.quorum.CONSUMER_ROLE(), escrowAddress);
   await s.credit.grantRole(await s.credit.CUSTODIAN_ROLE(), escrowAddress);
   await escrow.grantRole(await escrow.PAUSER_ROLE(), s.admin.address);
   await s.kyc(escrowAddress, { entityType: EntityType.Custody, country: "CH", expiry: (await latestTime()) + 50 * ONE_YEAR });

@@ -4942,7 +4942,7 @@ export const settlementEscrowAbi = [
         "type": "address"
       },
       {
-        "internalType": "contract IOracleQuorum",
+        "internalType": "contract ISettlementQuorum",
         "name": "quorum_",
         "type": "address"
       },
@@ -6845,7 +6845,7 @@ export const settlementEscrowAbi = [
     "name": "quorum",
     "outputs": [
       {
-        "internalType": "contract IOracleQuorum",
+        "internalType": "contract ISettlementQuorum",
         "name": "",
         "type": "address"
       }
