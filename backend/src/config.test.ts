@@ -30,7 +30,6 @@ describe("loadConfig", () => {
       oracleKey: undefined,
       deployerKey: undefined,
       deployRolesFile: undefined,
-      appPort: 5173,
       logLevel: "info",
       testDatabaseUrl: undefined,
     });
@@ -50,7 +49,6 @@ describe("loadConfig", () => {
       ORACLE_KEY: KEY.toUpperCase(),
       DEPLOYER_KEY: `0x${KEY}`,
       DEPLOY_ROLES_FILE: " deploy/roles.json ",
-      APP_PORT: "3000",
       LOG_LEVEL: "DEBUG",
       TEST_DATABASE_URL: "postgres://carbonclear:carbonclear@127.0.0.1:5432/carbonclear_test",
     });
@@ -65,7 +63,6 @@ describe("loadConfig", () => {
       apiPort: 8080,
       registrySimUrl: "http://127.0.0.1:4000",
       deployRolesFile: "deploy/roles.json",
-      appPort: 3000,
       logLevel: "debug",
       testDatabaseUrl: "postgres://carbonclear:carbonclear@127.0.0.1:5432/carbonclear_test",
     });
@@ -85,10 +82,9 @@ describe("loadConfig", () => {
       CARBONCLEAR_PGLITE_IN_MEMORY: "maybe",
       RPC_URL: "ws://node:8546",
       DEPLOYER_KEY: "not-a-key",
-      APP_PORT: "-1",
     });
     expect(error.issues.map((i) => i.variable).sort()).toEqual(
-      ["API_PORT", "APP_PORT", "CARBONCLEAR_PGLITE_IN_MEMORY", "CHAIN_ID", "DATABASE_URL", "DEPLOYER_KEY", "LOG_LEVEL", "ORACLE_KEY", "RPC_URL", "WEBHOOK_SECRET"].sort(),
+      ["API_PORT", "CARBONCLEAR_PGLITE_IN_MEMORY", "CHAIN_ID", "DATABASE_URL", "DEPLOYER_KEY", "LOG_LEVEL", "ORACLE_KEY", "RPC_URL", "WEBHOOK_SECRET"].sort(),
     );
     expect(error.message).toContain("API_PORT: must be at most 65535");
     expect(error.message).toContain("DATABASE_URL: must be a postgres:// or postgresql:// URL");

@@ -19,7 +19,6 @@
  * | ORACLE_KEY                   | oracleKey        | unset (32-byte hex private key)          |
  * | DEPLOYER_KEY                 | deployerKey      | unset (32-byte hex key; `npm run deploy` with RPC_URL) |
  * | DEPLOY_ROLES_FILE            | deployRolesFile  | unset: every role is the deployer (dev only) |
- * | APP_PORT                     | appPort          | 5173 (the dApp server of `npm start`)    |
  * | LOG_LEVEL                    | logLevel         | `info`                                   |
  * | TEST_DATABASE_URL            | testDatabaseUrl  | unset: tests use in-memory PGlite        |
  *
@@ -87,8 +86,6 @@ export interface Config {
   readonly deployerKey?: Secret<Hex32>;
   /** JSON file naming the deployment's roles (admin, compliance, pauser, oracle signers, ...). */
   readonly deployRolesFile?: string;
-  /** Port of the dApp served by `npm start` (0: any free port). */
-  readonly appPort: number;
   readonly logLevel: LogLevel;
   /** PostgreSQL server for integration tests (CI sets it); tests use PGlite when absent. */
   readonly testDatabaseUrl?: string;
@@ -167,7 +164,6 @@ const envSchema = z.object({
   ORACLE_KEY: z.preprocess(unset, privateKey.optional()),
   DEPLOYER_KEY: z.preprocess(unset, privateKey.optional()),
   DEPLOY_ROLES_FILE: z.preprocess(unset, z.string().trim().optional()),
-  APP_PORT: z.preprocess(unset, integerIn(0, 65535).default(5173)),
   LOG_LEVEL: z.preprocess(
     (v) => (typeof unset(v) === "string" ? (v as string).trim().toLowerCase() : undefined),
     z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
@@ -202,7 +198,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oracleKey: e.ORACLE_KEY === undefined ? undefined : new Secret(e.ORACLE_KEY),
     deployerKey: e.DEPLOYER_KEY === undefined ? undefined : new Secret(e.DEPLOYER_KEY),
     deployRolesFile: e.DEPLOY_ROLES_FILE,
-    appPort: e.APP_PORT,
     logLevel: e.LOG_LEVEL,
     testDatabaseUrl: e.TEST_DATABASE_URL,
   };

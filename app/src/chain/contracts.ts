@@ -1,0 +1,77 @@
+/** Typed ABIs of the ledger (generated from the Hardhat artifacts) and the order's EIP-712 shape. */
+import type { Address, Hex } from "viem";
+export {
+  carbonCreditAbi,
+  identityRegistryAbi,
+  retirementCertificateAbi,
+  settlementEscrowAbi,
+  testStablecoinAbi,
+} from "../../../backend/src/chain/abis";
+
+export const SettlementMode = { Atomic: 0, Escrow: 1 } as const;
+
+/** SettlementEscrow.Order, as signed by a seller. */
+export interface Order {
+  seller: Address;
+  batchId: bigint;
+  quantity: bigint;
+  pricePerTonne: bigint;
+  minFill: bigint;
+  expiry: bigint;
+  salt: bigint;
+  counter: bigint;
+  buyer: Address;
+  mode: number;
+}
+
+export const ORDER_TYPES = {
+  Order: [
+    { name: "seller", type: "address" },
+    { name: "batchId", type: "uint256" },
+    { name: "quantity", type: "uint64" },
+    { name: "pricePerTonne", type: "uint128" },
+    { name: "minFill", type: "uint64" },
+    { name: "expiry", type: "uint64" },
+    { name: "salt", type: "uint256" },
+    { name: "counter", type: "uint64" },
+    { name: "buyer", type: "address" },
+    { name: "mode", type: "uint8" },
+  ],
+} as const;
+
+export function settlementDomain(chainId: number, escrow: Address) {
+  return { name: "CarbonClear Settlement", version: "1", chainId, verifyingContract: escrow } as const;
+}
+
+/** Order as JSON (bigints as decimal strings), the way the API carries it. */
+export type OrderJson = { [K in keyof Order]: Order[K] extends bigint ? string : Order[K] };
+
+export function orderToJson(order: Order): OrderJson {
+  return {
+    ...order,
+    batchId: order.batchId.toString(),
+    quantity: order.quantity.toString(),
+    pricePerTonne: order.pricePerTonne.toString(),
+    minFill: order.minFill.toString(),
+    expiry: order.expiry.toString(),
+    salt: order.salt.toString(),
+    counter: order.counter.toString(),
+  };
+}
+
+export function orderFromJson(json: OrderJson): Order {
+  return {
+    seller: json.seller,
+    batchId: BigInt(json.batchId),
+    quantity: BigInt(json.quantity),
+    pricePerTonne: BigInt(json.pricePerTonne),
+    minFill: BigInt(json.minFill),
+    expiry: BigInt(json.expiry),
+    salt: BigInt(json.salt),
+    counter: BigInt(json.counter),
+    buyer: json.buyer,
+    mode: Number(json.mode),
+  };
+}
+
+export type { Hex };

@@ -1,0 +1,207 @@
+/**
+ * The order book: signed orders come from the API (`GET /v1/orders`), their live state (filled,
+ * cancelled) and their batch's registry data from the chain. Buying, selling and cancelling go
+ * through the wallet.
+ */
+import { hashTypedData, type Address, type Hex, type PublicClient, type WalletClient } from "viem";
+import type { Api } from "../api";
+import type { PlatformInfo } from "../platform";
+import { shortText } from "../format";
+import {
+  carbonCreditAbi,
+  ORDER_TYPES,
+  orderFromJson,
+  orderToJson,
+  settlementDomain,
+  settlementEscrowAbi,
+  testStablecoinAbi,
+  type Order,
+  type OrderJson,
+} from "./contracts";
+
+export interface ListedOrder {
+  orderHash: Hex;
+  order: Order;
+  signature: Hex;
+  remaining: bigint;
+  registry: string;
+  projectId: string;
+  vintageStart: number;
+  vintageEnd: number;
+  labels: number;
+}
+
+interface ApiOrder {
+  orderHash?: Hex;
+  order: OrderJson;
+  signature: Hex;
+}
+
+export async function loadOrders(api: Api, client: PublicClient, info: PlatformInfo): Promise<ListedOrder[]> {
+  const answer = await api.get<ApiOrder[] | { orders: ApiOrder[] }>("/v1/orders?status=open");
+  const rows = Array.isArray(answer) ? answer : answer.orders;
+  const now = BigInt(Math.floor(Date.now() / 1000));
+  const metas = new Map<bigint, Awaited<ReturnType<typeof batchMeta>>>();
+  const batchMeta = (batchId: bigint) =>
+    client.readContract({ address: info.contracts.credit, abi: carbonCreditAbi, functionName: "batchMeta", args: [batchId] });
+  const listed = await Promise.all(
+    rows.map(async (row): Promise<ListedOrder | undefined> => {
+      const order = orderFromJson(row.order);
+      const orderHash = hashTypedData({
+        domain: settlementDomain(info.chainId, info.contracts.escrow),
+        types: ORDER_TYPES,
+        primaryType: "Order",
+        message: order,
+      });
+      const [filled, cancelled] = await client.readContract({
+        address: info.contracts.escrow,
+        abi: settlementEscrowAbi,
+        functionName: "orderState",
+        args: [orderHash],
+      });
+      if (cancelled || filled >= order.quantity || order.expiry < now) return undefined;
+      if (!metas.has(order.batchId)) metas.set(order.batchId, await batchMeta(order.batchId));
+      const meta = metas.get(order.batchId)!;
+      return {
+        orderHash,
+        order,
+        signature: row.signature,
+        remaining: order.quantity - filled,
+        registry: shortText(meta.registry),
+        projectId: shortText(meta.projectId),
+        vintageStart: meta.vintageStart,
+        vintageEnd: meta.vintageEnd,
+        labels: meta.labels,
+      };
+    }),
+  );
+  return listed.filter((o): o is ListedOrder => o !== undefined);
+}
+
+export interface OrderFilter {
+  registry?: string;
+  vintage?: number;
+  labelBit?: number;
+  maxPrice?: bigint;
+}
+
+export function filterOrders(orders: ListedOrder[], f: OrderFilter): ListedOrder[] {
+  return orders.filter(
+    (o) =>
+      (f.registry === undefined || o.registry === f.registry) &&
+      (f.vintage === undefined || (o.vintageStart <= f.vintage && f.vintage <= o.vintageEnd)) &&
+      (f.labelBit === undefined || (o.labels & f.labelBit) !== 0) &&
+      (f.maxPrice === undefined || o.order.pricePerTonne <= f.maxPrice),
+  );
+}
+
+type Progress = (step: string) => void;
+
+async function send(client: PublicClient, progress: Progress, label: string, write: () => Promise<Hex>): Promise<void> {
+  progress(`${label}: confirm in your wallet…`);
+  const hash = await write();
+  progress(`${label}: waiting for the transaction to confirm…`);
+  const receipt = await client.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new Error(`${label} failed on-chain (transaction ${hash}).`);
+}
+
+/** Buys `quantity` of an order (atomic settlement): approves the stablecoin if needed, then fills. */
+export async function buy(
+  client: PublicClient,
+  wallet: WalletClient,
+  info: PlatformInfo,
+  buyer: Address,
+  listed: ListedOrder,
+  quantity: bigint,
+  progress: Progress,
+): Promise<void> {
+  const amount = listed.order.pricePerTonne * quantity;
+  // Simulate first: a refusal is explained before anything is signed.
+  const allowance = await client.readContract({
+    address: info.contracts.stablecoin,
+    abi: testStablecoinAbi,
+    functionName: "allowance",
+    args: [buyer, info.contracts.escrow],
+  });
+  if (allowance < amount) {
+    const { request } = await client.simulateContract({
+      account: buyer,
+      address: info.contracts.stablecoin,
+      abi: testStablecoinAbi,
+      functionName: "approve",
+      args: [info.contracts.escrow, amount],
+    });
+    await send(client, progress, "Approve the payment", () => wallet.writeContract({ ...request, account: buyer, chain: wallet.chain }));
+  }
+  const { request } = await client.simulateContract({
+    account: buyer,
+    address: info.contracts.escrow,
+    abi: settlementEscrowAbi,
+    functionName: "fill",
+    args: [listed.order, listed.signature, quantity],
+  });
+  await send(client, progress, "Buy", () => wallet.writeContract({ ...request, account: buyer, chain: wallet.chain }));
+}
+
+/** Signs a sell order and posts it to the order book; grants the escrow transfer approval first if needed. */
+export async function sell(
+  client: PublicClient,
+  wallet: WalletClient,
+  api: Api,
+  info: PlatformInfo,
+  seller: Address,
+  terms: { batchId: bigint; quantity: bigint; pricePerTonne: bigint; minFill: bigint; expiry: bigint },
+  progress: Progress,
+): Promise<Hex> {
+  const approved = await client.readContract({
+    address: info.contracts.credit,
+    abi: carbonCreditAbi,
+    functionName: "isApprovedForAll",
+    args: [seller, info.contracts.escrow],
+  });
+  if (!approved) {
+    const { request } = await client.simulateContract({
+      account: seller,
+      address: info.contracts.credit,
+      abi: carbonCreditAbi,
+      functionName: "setApprovalForAll",
+      args: [info.contracts.escrow, true],
+    });
+    await send(client, progress, "Let the escrow deliver your credits", () => wallet.writeContract({ ...request, account: seller, chain: wallet.chain }));
+  }
+  const counter = await client.readContract({ address: info.contracts.escrow, abi: settlementEscrowAbi, functionName: "counterOf", args: [seller] });
+  const salt = BigInt(`0x${[...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("")}`);
+  const order: Order = {
+    seller,
+    ...terms,
+    salt,
+    counter,
+    buyer: "0x0000000000000000000000000000000000000000",
+    mode: 0,
+  };
+  progress("Sign the order in your wallet…");
+  const signature = await wallet.signTypedData({
+    account: seller,
+    domain: settlementDomain(info.chainId, info.contracts.escrow),
+    types: ORDER_TYPES,
+    primaryType: "Order",
+    message: order,
+  });
+  progress("Publishing the order…");
+  const posted = await api.post<{ orderHash?: Hex }>("/v1/orders", { order: orderToJson(order), signature });
+  return (
+    posted?.orderHash ??
+    hashTypedData({ domain: settlementDomain(info.chainId, info.contracts.escrow), types: ORDER_TYPES, primaryType: "Order", message: order })
+  );
+}
+
+export async function cancel(client: PublicClient, wallet: WalletClient, info: PlatformInfo, seller: Address, order: Order, progress: Progress): Promise<void> {
+  const { request } = await client.simulateContract({
+    account: seller,
+    address: info.contracts.escrow,
+    abi: settlementEscrowAbi,
+    functionName: "cancel",
+    args: [order],
+  });
+  await send(client, progress, "Cancel the order", () => wallet.writeContract({ ...request, account: seller, chain: wallet.chain }));
+}

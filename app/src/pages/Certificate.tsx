@@ -1,0 +1,59 @@
+import { useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { useSession } from "../session";
+import { CERTIFICATE_STATUS, loadCertificate } from "../chain/retire";
+import { ErrorBox } from "../components/ErrorBox";
+import { formatDay, formatTonnes, formatVintage, shortText } from "../format";
+
+export function Certificate({ certificateId }: { certificateId: bigint }) {
+  const { info, publicClient, api } = useSession();
+  const [downloadError, setDownloadError] = useState<unknown>();
+  const cert = useQuery({
+    queryKey: ["certificate", certificateId.toString()],
+    queryFn: () => loadCertificate(publicClient, info, certificateId),
+    refetchInterval: (q) => (q.state.data?.view.status === 1 ? 2000 : false), // until the registry answers
+  });
+  if (cert.isPending) return <p className="pending">Loading certificate…</p>;
+  if (cert.isError) return <ErrorBox error={cert.error} />;
+  const { view, claim, meta } = cert.data;
+  const status = CERTIFICATE_STATUS[view.status] ?? String(view.status);
+  const download = async () => {
+    setDownloadError(undefined);
+    try {
+      const blob = await api.blob(`/v1/certificates/${certificateId}/pdf`);
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = `certificate-${certificateId}.pdf`;
+      a.click();
+      URL.revokeObjectURL(url);
+    } catch (err) {
+      setDownloadError(err);
+    }
+  };
+  return (
+    <section>
+      <h2>Retirement certificate {certificateId.toString()}</h2>
+      <p>
+        Registry confirmation: <strong data-testid="certificate-status" className={view.status === 2 ? "ok" : view.status === 3 ? "error" : "pending"}>{status}</strong>
+      </p>
+      <dl>
+        <dt>serial range</dt>
+        <dd data-testid="serial-range">{view.firstSerial.toString()}–{view.lastSerial.toString()} ({formatTonnes(view.quantity)})</dd>
+        <dt>batch</dt>
+        <dd>{view.batchId.toString()} — {shortText(meta.registry)} project {shortText(meta.projectId)}, vintage {formatVintage(meta.vintageStart, meta.vintageEnd)}</dd>
+        <dt>owner</dt><dd>{view.owner}</dd>
+        {claim && (
+          <>
+            <dt>beneficiary</dt><dd>{claim.beneficiaryName}</dd>
+            <dt>reason</dt><dd>{claim.reason}</dd>
+            <dt>reporting period</dt><dd>{formatDay(claim.periodStart)} to {formatDay(claim.periodEnd)}</dd>
+          </>
+        )}
+        {view.status >= 2 && <><dt>registry reference</dt><dd>{view.registryRef}</dd></>}
+      </dl>
+      <button onClick={download}>Download PDF</button>
+      <ErrorBox error={downloadError} />
+    </section>
+  );
+}
