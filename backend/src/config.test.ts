@@ -16,7 +16,7 @@ function configError(env: NodeJS.ProcessEnv): ConfigError {
 
 describe("loadConfig", () => {
   it("defaults to the embedded set-up", () => {
-    expect(loadConfig({})).toEqual({
+    expect(loadConfig({})).toMatchObject({
       databaseUrl: undefined,
       databasePoolMax: 10,
       dataDir: ".data",
@@ -32,7 +32,32 @@ describe("loadConfig", () => {
       deployRolesFile: undefined,
       logLevel: "info",
       testDatabaseUrl: undefined,
+      apiHost: "127.0.0.1",
+      siweDomains: ["localhost:8080", "127.0.0.1:8080"],
+      sessionTtlSeconds: 43_200,
+      adminAddresses: [],
+      corsOrigins: [],
     });
+  });
+
+  it("reads the API's sign-in settings as comma-separated lists", () => {
+    const config = loadConfig({
+      API_PORT: "9000",
+      SIWE_DOMAINS: "app.carbonclear.example, localhost:5173",
+      ADMIN_ADDRESSES: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8,",
+      CORS_ORIGINS: "http://localhost:5173/",
+      SESSION_TTL_SECONDS: "3600",
+    });
+    expect(config.siweDomains).toEqual(["app.carbonclear.example", "localhost:5173"]);
+    expect(config.adminAddresses).toEqual(["0x70997970c51812dc3a010c7d01b50e0d17dc79c8"]);
+    expect(config.corsOrigins).toEqual(["http://localhost:5173"]);
+    expect(config.sessionTtlSeconds).toBe(3600);
+    expect(loadConfig({ API_PORT: "9000" }).siweDomains).toEqual(["localhost:9000", "127.0.0.1:9000"]);
+  });
+
+  it("names a bad admin address and a bad sign-in domain", () => {
+    const error = configError({ ADMIN_ADDRESSES: "0x1234", SIWE_DOMAINS: "https://app.example" });
+    expect(error.issues.map((i) => i.variable).sort()).toEqual(["ADMIN_ADDRESSES", "SIWE_DOMAINS"]);
   });
 
   it("reads every variable, treating empty values as unset", () => {

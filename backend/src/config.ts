@@ -20,6 +20,11 @@
  * | DEPLOYER_KEY                 | deployerKey      | unset (32-byte hex key; `npm run deploy` with RPC_URL) |
  * | DEPLOY_ROLES_FILE            | deployRolesFile  | unset: every role is the deployer (dev only) |
  * | LOG_LEVEL                    | logLevel         | `info`                                   |
+ * | API_HOST                     | apiHost          | `127.0.0.1`                              |
+ * | SIWE_DOMAINS                 | siweDomains      | `localhost:<API_PORT>,127.0.0.1:<API_PORT>` (comma-separated host[:port] the dApp is served from) |
+ * | SESSION_TTL_SECONDS          | sessionTtlSeconds| 43200 (12 h)                             |
+ * | ADMIN_ADDRESSES              | adminAddresses   | none (comma-separated wallets granted the admin role at start) |
+ * | CORS_ORIGINS                 | corsOrigins      | none (comma-separated origins allowed to call the API from a browser) |
  * | TEST_DATABASE_URL            | testDatabaseUrl  | unset: tests use in-memory PGlite        |
  *
  * Secrets (`webhookSecret`, `oracleKey`, `deployerKey`) are wrapped in {@link Secret}, which prints as
@@ -87,6 +92,15 @@ export interface Config {
   /** JSON file naming the deployment's roles (admin, compliance, pauser, oracle signers, ...). */
   readonly deployRolesFile?: string;
   readonly logLevel: LogLevel;
+  /** Interface the API listens on. */
+  readonly apiHost: string;
+  /** `host[:port]` values accepted as the domain of a Sign-In with Ethereum message. */
+  readonly siweDomains: readonly string[];
+  readonly sessionTtlSeconds: number;
+  /** Wallets (lower-case 0x addresses) granted the admin role when the API starts. */
+  readonly adminAddresses: readonly `0x${string}`[];
+  /** Browser origins allowed to call the API (CORS). */
+  readonly corsOrigins: readonly string[];
   /** PostgreSQL server for integration tests (CI sets it); tests use PGlite when absent. */
   readonly testDatabaseUrl?: string;
 }
@@ -143,6 +157,12 @@ const privateKey = z
   .transform((v) => `0x${v.replace(/^0x/, "").toLowerCase()}` as Hex32)
   .refine((v) => BigInt(v) !== 0n, { message: "must not be zero" });
 
+const commaList = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z
+    .string()
+    .transform((v) => v.split(",").map((part) => part.trim()).filter((part) => part !== ""))
+    .pipe(z.array(item));
+
 const envSchema = z.object({
   DATABASE_URL: z.preprocess(unset, postgresUrl.optional()),
   DATABASE_POOL_MAX: z.preprocess(unset, integerIn(1, 1000).default(10)),
@@ -169,6 +189,14 @@ const envSchema = z.object({
     z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
   ),
   TEST_DATABASE_URL: z.preprocess(unset, postgresUrl.optional()),
+  API_HOST: z.preprocess(unset, z.string().trim().min(1).default("127.0.0.1")),
+  SIWE_DOMAINS: z.preprocess(unset, commaList(z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, { message: "each entry must be host or host:port" })).optional()),
+  SESSION_TTL_SECONDS: z.preprocess(unset, integerIn(60, 30 * 86_400).default(43_200)),
+  ADMIN_ADDRESSES: z.preprocess(
+    unset,
+    commaList(z.string().regex(/^0x[0-9a-fA-F]{40}$/, { message: "each entry must be a 0x-prefixed 20-byte address" }).transform((v) => v.toLowerCase() as `0x${string}`)).default([]),
+  ),
+  CORS_ORIGINS: z.preprocess(unset, commaList(httpUrl).default([])),
 });
 
 /**
@@ -200,6 +228,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deployRolesFile: e.DEPLOY_ROLES_FILE,
     logLevel: e.LOG_LEVEL,
     testDatabaseUrl: e.TEST_DATABASE_URL,
+    apiHost: e.API_HOST,
+    siweDomains: e.SIWE_DOMAINS ?? [`localhost:${e.API_PORT}`, `127.0.0.1:${e.API_PORT}`],
+    sessionTtlSeconds: e.SESSION_TTL_SECONDS,
+    adminAddresses: e.ADMIN_ADDRESSES,
+    corsOrigins: e.CORS_ORIGINS,
   };
 }
 

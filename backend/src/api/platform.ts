@@ -1,0 +1,59 @@
+/**
+ * The platform's API: every capability's module, assembled from shared dependencies. Add one line
+ * per capability to {@link platformApiModules}.
+ */
+import type pg from "pg";
+import type { Logger } from "pino";
+import type { PublicClient } from "viem";
+import type { Config } from "../config";
+import type { Deployment } from "../chain/deployment";
+import { createApiApp } from "./app";
+import { authApi } from "./auth/api";
+import { grantRole } from "./auth/store";
+import type { ApiModule } from "./route";
+import { startHttpServer, type RunningServer } from "./server";
+
+export interface PlatformApiDeps {
+  readonly pool: pg.Pool;
+  readonly config: Config;
+  readonly logger: Logger;
+  /** Chain access; modules that read the chain are left out without it. */
+  readonly publicClient?: PublicClient;
+  readonly deployment?: Deployment;
+  /** Base URL of the registry (simulator) API. */
+  readonly registryUrl?: string;
+  /** Extra `host[:port]` sign-in domains beyond the configured ones (e.g. an ephemeral dApp port). */
+  readonly extraSiweDomains?: readonly string[];
+}
+
+export function platformApiModules(deps: PlatformApiDeps): ApiModule[] {
+  const modules: ApiModule[] = [
+    authApi({
+      pool: deps.pool,
+      domains: [...deps.config.siweDomains, ...(deps.extraSiweDomains ?? [])],
+      chainId: deps.config.chainId,
+      sessionTtlSeconds: deps.config.sessionTtlSeconds,
+      nonceTtlSeconds: 600,
+      publicClient: deps.publicClient,
+    }),
+  ];
+  return modules;
+}
+
+/**
+ * Grants the configured admin wallets their role, builds the app from every platform module and
+ * serves it on the configured host and port (or `port` when given; 0 = any free port).
+ */
+export async function startPlatformApi(
+  deps: PlatformApiDeps & { readonly port?: number; readonly staticDir?: string; readonly modules?: readonly ApiModule[] },
+): Promise<RunningServer> {
+  for (const admin of deps.config.adminAddresses) await grantRole(deps.pool, admin, "admin", "config:ADMIN_ADDRESSES");
+  const app = createApiApp({
+    pool: deps.pool,
+    logger: deps.logger,
+    modules: [...platformApiModules(deps), ...(deps.modules ?? [])],
+    corsOrigins: deps.config.corsOrigins,
+    staticDir: deps.staticDir,
+  });
+  return startHttpServer(app, { host: deps.config.apiHost, port: deps.port ?? deps.config.apiPort });
+}

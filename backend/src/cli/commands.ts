@@ -1,0 +1,5 @@
+/** Every capability's subcommands, in the order `carbonclear --help` lists them. Add one line per capability. */
+import type { RegisterCommands } from "./command";
+import { registerRoleCommands } from "./roles";
+
+export const PLATFORM_COMMANDS: readonly RegisterCommands[] = [registerRoleCommands];
