@@ -23,6 +23,8 @@ export const CsvOptionsSchema = z.object({
   encoding: z.enum(["utf8", "latin1", "utf16le"]).default("utf8"),
   /** Lines starting with this character are comments. */
   commentPrefix: z.string().length(1).optional(),
+  /** Longest record accepted, in characters: a larger one (an enormous cell) stops reading there. */
+  maxRecordSize: z.number().int().positive().default(1_000_000),
 });
 export type CsvOptions = z.input<typeof CsvOptionsSchema>;
 
@@ -54,7 +56,8 @@ function stoppedAt(fileName: string, error: StructuralError): MalformedRecord {
     row: error.fromRow,
     ...(error.atRow === undefined ? {} : { endRow: error.atRow }),
     raw: "",
-    expected: "well-formed CSV (balanced quotes)",
+    stopsReading: true,
+    expected: "well-formed CSV (balanced quotes, records under the size limit)",
     reason: `${error.message} — reading stopped: lines from ${error.fromRow} to the end of the file were not read`,
   };
 }
@@ -75,6 +78,7 @@ export async function* readCsvRows(input: Readable, options: CsvOptions & { file
     info: true,
     relax_column_count: true,
     skip_empty_lines: true,
+    max_record_size: settings.maxRecordSize,
     skip_records_with_error: true,
     ...(settings.commentPrefix === undefined ? {} : { comment: settings.commentPrefix, comment_no_infix: true }),
     on_record: (record: string[], context) => {

@@ -41,6 +41,8 @@ export interface MalformedRecord {
   readonly raw: string;
   readonly expected: string;
   readonly reason: string;
+  /** The reader could not go on past this point: the rest of the file was not read. */
+  readonly stopsReading?: boolean;
 }
 
 /** Announces a file's column names before its rows (CSV, XLSX, PDF/OCR tables), so a mapping is checked even when no row follows. */

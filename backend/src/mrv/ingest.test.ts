@@ -1,0 +1,282 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import ExcelJS from "exceljs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestDatabase, openTestDatabase } from "../db/testing";
+import { MrvError, createDataset, getDataset, listUploads, quarantinedRows } from "./dataset";
+import { createSeededFactorLibrary } from "./factors/seed";
+import { type IngestFileInput, type IngestProgress, ingestFile, ingestRecords } from "./ingest";
+import { buildDatasetTree } from "./merkle";
+import { normalizeReading } from "./records";
+import { recordProof, sealDataset, verifyRecordProof } from "./seal";
+
+const library = createSeededFactorLibrary();
+const ACTOR = "0x00000000000000000000000000000000000000a1";
+const MAPPING = {
+  timestamp: { column: "timestamp", format: "iso8601" },
+  value: { column: "export_kwh" },
+  unit: { constant: "kWh" },
+  sensorId: { column: "inverter" },
+  parameter: { constant: "EG_export" },
+} as const;
+
+function inverterCsv(days: number, options: { month?: string; extra?: string[] } = {}): Buffer {
+  const month = options.month ?? "2024-01";
+  const lines = ["timestamp,inverter,export_kwh"];
+  for (let day = 1; day <= days; day++) {
+    for (const inverter of ["INV-1", "INV-2"]) lines.push(`${month}-${String(day).padStart(2, "0")}T12:00:00+05:30,${inverter},${inverter === "INV-1" ? "160125.5" : "158874.5"}`);
+  }
+  lines.push(...(options.extra ?? []));
+  return Buffer.from(lines.join("\n"));
+}
+
+let db: TestDatabase;
+let tmp: string;
+let projectCounter = 0;
+
+async function newDataset(period = { start: "2024-01-01", end: "2024-01-31" }) {
+  projectCounter += 1;
+  return createDataset(
+    db.pool,
+    {
+      projectId: `VCS-${1000 + projectCounter}`,
+      period,
+      libraryVersion: "2025.1",
+      methodology: { kind: "grid-renewable-electricity", methodology: "ACM0002 v21", gwpSet: "AR5", gridEmissionFactorId: "cea-v20.india-grid.combined-margin-wind-solar" },
+      qualityRules: { expectedIntervalMs: 86_400_000 },
+    },
+    ACTOR,
+    library.versions(),
+  );
+}
+
+async function tableCounts(): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of ["mrv_uploads", "mrv_records", "mrv_quarantine", "mrv_dataset_leaves", "audit_log"]) {
+    const { rows } = await db.pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table}`);
+    counts[table] = Number(rows[0].n);
+  }
+  return counts;
+}
+
+const upload = (datasetId: string, bytes: Uint8Array, overrides: Partial<IngestFileInput> = {}) =>
+  ingestFile(db.pool, { datasetId, fileName: "jan.csv", content: { bytes }, source: { format: "csv" }, mapping: MAPPING, actor: ACTOR, ...overrides });
+
+async function expectRejected(attempt: () => Promise<unknown>, message: RegExp): Promise<void> {
+  const before = await tableCounts();
+  await expect(attempt()).rejects.toSatisfy((error: unknown) => error instanceof MrvError && error.code === "FILE_REJECTED" && message.test(error.message));
+  expect(await tableCounts()).toEqual(before);
+}
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+  tmp = await mkdtemp(path.join(tmpdir(), "mrv-ingest-"));
+}, 60_000);
+
+afterAll(async () => {
+  await db?.close();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe("ingestion service", () => {
+  it("ingests a CSV: accepted, quarantined with reasons, quality flags, exact totals, persisted", async () => {
+    const dataset = await newDataset();
+    const csv = inverterCsv(31, {
+      extra: [
+        "2024-01-31T00:00:00+05:30,INV-3,-1", // accepted, flagged negative
+        "2024-01-30T00:00:00+05:30,INV-1,n/a", // text in a number column
+        "2024-02-01T12:00:00+05:30,INV-1,5", // after the monitoring period
+        "2024-01-05T12:00:00+05:30,INV-1,160125.5", // same reading again: a duplicate
+        "2024-01-06T12:00:00+05:30,INV-1,1", // a different value for a reading already there: a conflict
+      ],
+    });
+    const progress: IngestProgress[] = [];
+    const summary = await upload(dataset.id, csv, { onProgress: (p) => progress.push(p) });
+    expect(summary).toMatchObject({ status: "accepted", rows: 67, accepted: 63, quarantined: 3, duplicates: 1, bytes: csv.length });
+    expect(summary.quarantine.map((q) => [q.row, q.errors[0].column])).toEqual([
+      [65, "export_kwh"],
+      [66, "(timestamp)"],
+      [68, "(reading)"],
+    ]);
+    expect(summary.quarantine[0].errors[0]).toMatchObject({ got: "n/a" });
+    expect(summary.quarantine[2].errors[0].expected).toMatch(/already holds 576451800000 J \(from jan.csv row 12\)/);
+    expect(summary.duplicateRows).toEqual([
+      { file: "jan.csv", row: 67, sensorId: "INV-1", parameter: "EG_export", timestamp: "2024-01-05T06:30:00.000Z", firstSeen: { file: "jan.csv", row: 10 } },
+    ]);
+    expect(summary.qualityFlags.byKind).toEqual({ negative: 1 });
+    expect(summary.qualityFlags.flags[0]).toMatchObject({ kind: "negative", sensorId: "INV-3", row: 64, parameter: "EG_export" });
+    // 31 × (160125.5 + 158874.5) kWh − 1 kWh = 9,888,999 kWh, in joules
+    expect(summary.totals).toEqual([{ parameter: "EG_export", unit: "J", quantity: "35600396400000", count: 63 }]);
+    expect(progress.at(-1)).toEqual({ bytesRead: csv.length, totalBytes: csv.length, rows: 67 });
+
+    expect(await getDataset(db.pool, dataset.id)).toMatchObject({ recordCount: 63, status: "open" });
+    const [stored] = await listUploads(db.pool, dataset.id);
+    expect(stored).toMatchObject({ acceptedCount: 63, quarantinedCount: 3, duplicateCount: 1, fileName: "jan.csv" });
+    const quarantine = await quarantinedRows(db.pool, stored.id);
+    expect(quarantine.map((q) => q.row)).toEqual([65, 66, 68]);
+    expect(quarantine[0].raw).toContain('export_kwh="n/a"');
+  });
+
+  it("recognizes a re-upload of the same bytes, under any name, and counts nothing twice", async () => {
+    const dataset = await newDataset();
+    const first = await upload(dataset.id, inverterCsv(3));
+    const before = await tableCounts();
+    const again = await upload(dataset.id, inverterCsv(3), { fileName: "renamed.csv" });
+    expect(again).toMatchObject({ status: "already-uploaded", uploadId: first.uploadId, accepted: 6 });
+    expect(await tableCounts()).toEqual(before);
+    expect((await getDataset(db.pool, dataset.id)).recordCount).toBe(6);
+  });
+
+  it("a second file overlapping the first: identical readings are duplicates, not double counted", async () => {
+    const dataset = await newDataset();
+    await upload(dataset.id, inverterCsv(3));
+    const second = await upload(dataset.id, inverterCsv(5), { fileName: "jan-1-5.csv" });
+    expect(second).toMatchObject({ accepted: 4, duplicates: 6, quarantined: 0 });
+    expect(second.duplicateRows[0]).toMatchObject({ file: "jan-1-5.csv", row: 2, firstSeen: { file: "jan.csv", row: 2 } });
+    expect((await getDataset(db.pool, dataset.id)).recordCount).toBe(10);
+  });
+
+  it("streams a file from disk in batches", async () => {
+    const dataset = await newDataset();
+    const file = path.join(tmp, "month.csv");
+    await writeFile(file, inverterCsv(31));
+    const summary = await ingestFile(db.pool, { datasetId: dataset.id, fileName: "month.csv", content: { path: file }, source: { format: "csv" }, mapping: MAPPING, actor: ACTOR, batchSize: 7 });
+    expect(summary).toMatchObject({ accepted: 62, quarantined: 0, duplicates: 0 });
+  });
+
+  it("ingests posted JSON records; the same records posted again are recognized", async () => {
+    const dataset = await newDataset();
+    const records = [
+      { sensorId: "M-1", parameter: "EG_export", timestamp: "2024-01-01T00:00:00Z", value: "1.5", unit: "MWh" },
+      { sensorId: "M-1", parameter: "EG_export", timestamp: "2024-01-02T00:00:00Z", value: "abc", unit: "MWh" },
+    ];
+    const summary = await ingestRecords(db.pool, { datasetId: dataset.id, records, actor: ACTOR });
+    expect(summary).toMatchObject({ accepted: 1, quarantined: 1, format: "json" });
+    expect((await ingestRecords(db.pool, { datasetId: dataset.id, records, actor: ACTOR })).status).toBe("already-uploaded");
+    expect((await listUploads(db.pool, dataset.id))[0].format).toBe("records");
+    await expect(ingestRecords(db.pool, { datasetId: dataset.id, records: [{ ...records[0], value: 1.5 }], actor: ACTOR })).rejects.toThrow(/invalid records: 0.value/);
+  });
+
+  it("refuses uploads to an unknown or sealed dataset and bad arguments, changing nothing", async () => {
+    const before = await tableCounts();
+    await expect(upload(`0x${"99".repeat(32)}`, inverterCsv(1))).rejects.toMatchObject({ code: "UNKNOWN_DATASET" });
+    await expect(upload("nope", inverterCsv(1))).rejects.toMatchObject({ code: "INVALID_INPUT", message: expect.stringMatching(/dataset id/) });
+    await expect(upload(`0x${"99".repeat(32)}`, inverterCsv(1), { mapping: { ...MAPPING, unit: { constant: "furlongs" } } })).rejects.toMatchObject({ code: "INVALID_INPUT", message: expect.stringMatching(/unit.constant/) });
+    expect(await tableCounts()).toEqual(before);
+  });
+});
+
+describe("rejected files persist nothing", () => {
+  it("bad encoding: bytes that are not UTF-8", async () => {
+    const dataset = await newDataset();
+    const latin1 = Buffer.concat([inverterCsv(2), Buffer.from("\n2024-01-03T00:00:00Z,Z\xfcrich-1,5", "latin1")]);
+    await expectRejected(() => upload(dataset.id, latin1), /not valid UTF-8 at byte \d+.*latin1/);
+    // declared as latin1 it is read
+    expect((await upload(dataset.id, latin1, { source: { format: "csv", csv: { encoding: "latin1" } } })).accepted).toBe(5);
+  });
+
+  it("wrong delimiter: the mapped columns are not found, and the header is shown", async () => {
+    const dataset = await newDataset();
+    const semicolons = Buffer.from(inverterCsv(2).toString().replaceAll(",", ";"));
+    await expectRejected(() => upload(dataset.id, semicolons), /mapped column\(s\) not found: timestamp -> timestamp.*"timestamp;inverter;export_kwh"/);
+  });
+
+  it("missing column", async () => {
+    const dataset = await newDataset();
+    await expectRejected(() => upload(dataset.id, Buffer.from("timestamp,inverter\n2024-01-01T00:00:00Z,INV-1\n")), /value -> export_kwh/);
+  });
+
+  it("an enormous cell stops the reader: the file is rejected, not half-read", async () => {
+    const dataset = await newDataset();
+    const huge = Buffer.concat([inverterCsv(2), Buffer.from(`\n2024-01-03T00:00:00Z,INV-1,"${"9".repeat(2_000)}"\n2024-01-04T00:00:00Z,INV-1,5`)]);
+    await expectRejected(() => upload(dataset.id, huge, { limits: { maxRecordChars: 1_000 } }), /row 6: .*Max Record Size.*not read/i);
+  });
+
+  it("an unclosed quote", async () => {
+    const dataset = await newDataset();
+    await expectRejected(() => upload(dataset.id, Buffer.concat([inverterCsv(2), Buffer.from('\n2024-01-03T00:00:00Z,"INV-1,5\n2024-01-04T00:00:00Z,INV-1,5')])), /row 6: .*quote/i);
+  });
+
+  it("a header and no data rows; a file over the size limit", async () => {
+    const dataset = await newDataset();
+    await expectRejected(() => upload(dataset.id, Buffer.from("timestamp,inverter,export_kwh\n")), /no data rows/);
+    await expectRejected(() => upload(dataset.id, inverterCsv(2), { limits: { maxFileBytes: 10 } }), /more than the limit of 10/);
+  });
+
+  it("a zip-bomb-like spreadsheet is refused before it is expanded", async () => {
+    const dataset = await newDataset();
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet("Readings");
+    sheet.addRow(["timestamp", "inverter", "export_kwh"]);
+    sheet.addRow(["2024-01-01T00:00:00Z", "INV-1", "A".repeat(5_000_000)]);
+    const bytes = Buffer.from(await workbook.xlsx.writeBuffer());
+    await expectRejected(() => upload(dataset.id, bytes, { fileName: "bomb.xlsx", source: { format: "xlsx" } }), /expands \d+x .*zip bomb/);
+    await expectRejected(() => upload(dataset.id, Buffer.from("not a zip at all"), { fileName: "x.xlsx", source: { format: "xlsx" } }), /not an XLSX workbook/);
+  });
+
+  it("malformed JSON and a non-array document", async () => {
+    const dataset = await newDataset();
+    const json = { format: "json" as const };
+    await expectRejected(() => upload(dataset.id, Buffer.from('[{"timestamp": '), { fileName: "r.json", source: json }), /not valid JSON/);
+    await expectRejected(() => upload(dataset.id, Buffer.from('{"a": 1}'), { fileName: "r.json", source: json }), /expected an array of records/);
+  });
+});
+
+describe("sealing, proofs and quantification", () => {
+  it("seals: Merkle root equal to the in-memory tree's, exact quantification, proofs that verify", async () => {
+    const dataset = await newDataset();
+    await upload(dataset.id, inverterCsv(31));
+    const sealed = await sealDataset(db.pool, { datasetId: dataset.id, library, actor: ACTOR });
+    expect(sealed.quantification).toMatchObject({ netReductions: "8514.429", issuableCredits: "8514", libraryVersion: "2025.1" });
+    expect(sealed.dataset).toMatchObject({ status: "sealed", merkleRoot: sealed.merkleRoot, netReductionsTco2e: "8514.429" });
+
+    const readings = [];
+    for (let day = 1; day <= 31; day++) {
+      for (const inverter of ["INV-1", "INV-2"]) {
+        readings.push(
+          normalizeReading(
+            { file: "x", row: 0, timestamp: new Date(`2024-01-${String(day).padStart(2, "0")}T12:00:00+05:30`), value: inverter === "INV-1" ? "160125.5" : "158874.5", unit: "kWh", sensorId: inverter, parameter: "EG_export" },
+            "b".repeat(64),
+          ),
+        );
+      }
+    }
+    expect(sealed.merkleRoot).toBe(buildDatasetTree(dataset.id, readings).root);
+
+    const proof = await recordProof(db.pool, { datasetId: dataset.id, index: 17 });
+    expect(proof.record).toMatchObject({ sensorId: "INV-2", source: { file: "jan.csv", row: 19 } });
+    expect(await verifyRecordProof(db.pool, { datasetId: dataset.id, leaf: proof.leaf, proof: proof.proof })).toMatchObject({ valid: true });
+    const forged = [...proof.leaf] as typeof proof.leaf;
+    forged[5] = "999999999999999999";
+    expect((await verifyRecordProof(db.pool, { datasetId: dataset.id, leaf: forged, proof: proof.proof })).valid).toBe(false);
+    await expect(verifyRecordProof(db.pool, { datasetId: dataset.id, leaf: ["x"], proof: [] })).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    await expect(recordProof(db.pool, { datasetId: dataset.id, index: 62 })).rejects.toMatchObject({ code: "UNKNOWN_RECORD" });
+
+    await expect(upload(dataset.id, inverterCsv(2))).rejects.toMatchObject({ code: "DATASET_SEALED" });
+    await expect(sealDataset(db.pool, { datasetId: dataset.id, library, actor: ACTOR })).rejects.toMatchObject({ code: "DATASET_SEALED" });
+  });
+
+  it("refuses to seal an empty dataset, or one the methodology cannot quantify, changing nothing", async () => {
+    const empty = await newDataset();
+    await expect(sealDataset(db.pool, { datasetId: empty.id, library, actor: ACTOR })).rejects.toMatchObject({ code: "NO_RECORDS" });
+    const wrong = await newDataset();
+    await upload(wrong.id, inverterCsv(2), { mapping: { ...MAPPING, parameter: { constant: "fuel" } } });
+    await expect(sealDataset(db.pool, { datasetId: wrong.id, library, actor: ACTOR })).rejects.toMatchObject({ code: "QUANTIFICATION_FAILED", message: expect.stringMatching(/no readings of the export parameter "EG_export"/) });
+    expect((await getDataset(db.pool, wrong.id)).status).toBe("open");
+    await expect(recordProof(db.pool, { datasetId: wrong.id, index: 0 })).rejects.toMatchObject({ code: "DATASET_NOT_SEALED" });
+  });
+
+  it("one dataset per project and period", async () => {
+    const dataset = await newDataset();
+    await expect(
+      createDataset(db.pool, { projectId: dataset.projectId, period: dataset.period, libraryVersion: "2025.1", methodology: dataset.methodology }, ACTOR, library.versions()),
+    ).rejects.toMatchObject({ code: "DATASET_EXISTS" });
+    await expect(
+      createDataset(db.pool, { projectId: "P", period: { start: "2024-02-01", end: "2024-01-01" }, libraryVersion: "2025.1", methodology: dataset.methodology }, ACTOR, library.versions()),
+    ).rejects.toMatchObject({ code: "INVALID_INPUT", message: expect.stringMatching(/period/) });
+    await expect(
+      createDataset(db.pool, { projectId: "P", period: dataset.period, libraryVersion: "1999.9", methodology: dataset.methodology }, ACTOR, library.versions()),
+    ).rejects.toMatchObject({ code: "INVALID_INPUT", message: expect.stringMatching(/unknown emission-factor library version "1999.9"/) });
+  });
+});
