@@ -65,6 +65,15 @@ export const ATTESTATION_TYPES = {
       { name: "deadline", type: "uint64" },
     ],
   },
+  // SettlementEscrow.release: the registry confirmed delivery of escrow trade `tradeId`
+  TradeConfirmation: {
+    TradeConfirmation: [
+      { name: "tradeId", type: "bytes32" },
+      { name: "registryRef", type: "bytes32" },
+      { name: "epoch", type: "uint64" },
+      { name: "deadline", type: "uint64" },
+    ],
+  },
 } as const;
 
 export type AttestationKind = keyof typeof ATTESTATION_TYPES;
@@ -115,8 +124,16 @@ export interface RetirementConfirmationMessage {
   deadline: bigint;
 }
 
+export interface TradeConfirmationMessage {
+  tradeId: Hex;
+  registryRef: Hex;
+  epoch: bigint;
+  deadline: bigint;
+}
+
 export interface AttestationMessages {
   TokenizeAttestation: TokenizeMessage;
   RedemptionResult: RedemptionResultMessage;
   RetirementConfirmation: RetirementConfirmationMessage;
+  TradeConfirmation: TradeConfirmationMessage;
 }

@@ -8,7 +8,17 @@ import type { LedgerLog } from "../logSource";
 import { MUTABLE_TABLES } from "./undo";
 
 /** Tables whose rows never change after their block (apart from same-transaction annotations). */
-export const APPEND_ONLY_TABLES = ["chain_logs", "custody_events", "retirements", "attestations", "signer_sets"] as const;
+export const APPEND_ONLY_TABLES = [
+  "chain_logs",
+  "custody_events",
+  "retirements",
+  "attestations",
+  "signer_sets",
+  "settlement_fills",
+  "settlement_trades",
+  "settlement_trade_events",
+  "settlement_maker_events",
+] as const;
 
 const DELETE_APPEND_ONLY_FROM: Record<(typeof APPEND_ONLY_TABLES)[number], string> = {
   chain_logs: "DELETE FROM chain_logs WHERE chain_id = $1 AND block_number >= $2",
@@ -16,6 +26,10 @@ const DELETE_APPEND_ONLY_FROM: Record<(typeof APPEND_ONLY_TABLES)[number], strin
   retirements: "DELETE FROM retirements WHERE chain_id = $1 AND block_number >= $2",
   attestations: "DELETE FROM attestations WHERE chain_id = $1 AND block_number >= $2",
   signer_sets: "DELETE FROM signer_sets WHERE chain_id = $1 AND block_number >= $2",
+  settlement_fills: "DELETE FROM settlement_fills WHERE chain_id = $1 AND block_number >= $2",
+  settlement_trades: "DELETE FROM settlement_trades WHERE chain_id = $1 AND block_number >= $2",
+  settlement_trade_events: "DELETE FROM settlement_trade_events WHERE chain_id = $1 AND block_number >= $2",
+  settlement_maker_events: "DELETE FROM settlement_maker_events WHERE chain_id = $1 AND block_number >= $2",
 };
 
 const BOOKKEEPING_TABLES = ["indexer_undo", "indexer_blocks", "indexer_checkpoints"] as const;

@@ -1,0 +1,255 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Address, PrivateKeyAccount } from "viem";
+import { openTestDatabase, type TestDatabase } from "../db/testing";
+import { indexOnce } from "../indexer";
+import { ledgerActions, startTestChain, testBatchInfo, type LedgerActions, type TestChain } from "../testing";
+import { SettlementError } from "./errors";
+import { signedOrderSchema, type Order } from "./order";
+import { getOrder, listOrders, postOrder, type OrderBookDeps } from "./orderBook";
+import { settlementActions, type SettlementActions } from "./testSupport";
+import { getTrade, stablecoinReserved, tradesOfWallet } from "./trades";
+
+const USD = 1_000_000n;
+
+let chain: TestChain;
+let db: TestDatabase;
+let ledger: LedgerActions;
+let settle: SettlementActions;
+let deps: OrderBookDeps;
+let seller: PrivateKeyAccount;
+let buyer: PrivateKeyAccount;
+let outsider: PrivateKeyAccount;
+let batchId: bigint;
+let corsiaBatch: bigint;
+
+const index = () => indexOnce({ pool: db.pool, publicClient: chain.publicClient, deployment: chain.deployment, confirmations: 0 });
+
+/** Posts `order` signed by `signer` (default the seller), as `postedBy` (default the seller). */
+async function post(order: Order, opts: { signer?: PrivateKeyAccount; postedBy?: Address } = {}) {
+  const signature = await settle.sign(opts.signer ?? seller, order);
+  return postOrder(deps, signedOrderSchema.parse({ order: jsonOf(order), signature }), opts.postedBy ?? order.seller);
+}
+
+function jsonOf(order: Order) {
+  return {
+    ...order,
+    batchId: order.batchId.toString(),
+    quantity: order.quantity.toString(),
+    pricePerTonne: order.pricePerTonne.toString(),
+    minFill: order.minFill.toString(),
+    expiry: order.expiry.toString(),
+    salt: order.salt.toString(),
+    counter: order.counter.toString(),
+  };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<SettlementError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(SettlementError);
+  return error as SettlementError;
+}
+
+beforeAll(async () => {
+  chain = await startTestChain({ feeBps: 50 });
+  db = await openTestDatabase();
+  ledger = ledgerActions(chain);
+  settle = settlementActions(chain);
+  [seller, buyer, outsider] = chain.users;
+  deps = { db: db.pool, publicClient: chain.publicClient, deployment: chain.deployment };
+  await ledger.kyc(seller.address);
+  await ledger.kyc(buyer.address);
+  ({ batchId } = await ledger.tokenize(testBatchInfo(1n, 1_000n, { labels: ["CCP"] }), seller.address));
+  ({ batchId: corsiaBatch } = await ledger.tokenize(
+    testBatchInfo(1n, 500n, { registry: "GOLD_STANDARD", projectId: "GS1", labels: ["CORSIA"], vintageStart: "2022-01-01", vintageEnd: "2022-12-31" }),
+    seller.address,
+  ));
+  await settle.approveEscrow(seller);
+  await settle.fund(buyer, 100_000n * USD);
+}, 120_000);
+
+afterAll(async () => {
+  await db?.close();
+  await chain?.close();
+});
+
+describe("order book", () => {
+  it("stores a verified order once and lists it as open with its batch", async () => {
+    const order = await settle.order(seller.address, batchId, { quantity: 50n });
+    const first = await post(order);
+    expect(first.created).toBe(true);
+    expect(first.order.orderHash).toBe(settle.hash(order).toLowerCase());
+    expect(first.order).toMatchObject({ status: "open", filled: "0", remaining: "50" });
+    const again = await post(order);
+    expect(again.created).toBe(false);
+    await index();
+    const listed = await getOrder(deps, settle.hash(order));
+    expect(listed?.batch).toMatchObject({ registry: "VERRA", labels: ["CCP"], vintageStart: 20200101 });
+    const { rows } = await db.pool.query("SELECT action FROM audit_log WHERE subject = $1", [`order:${first.order.orderHash}`]);
+    expect(rows).toEqual([{ action: "settlement.order.posted" }]);
+  });
+
+  it("refuses bad signatures, stale counters, cancelled/filled/expired orders, ineligible or unfunded makers; stores nothing", async () => {
+    const before = await db.pool.query("SELECT count(*)::int AS n FROM settlement_orders");
+    const order = await settle.order(seller.address, batchId);
+    // another signer, another chain id, another escrow address
+    expect((await rejection(post(order, { signer: buyer }))).code).toBe("INVALID_SIGNATURE");
+    const foreignChain = await settle.sign(seller, order, { chainId: 1 });
+    expect((await rejection(postOrder(deps, signedOrderSchema.parse({ order: jsonOf(order), signature: foreignChain }), seller.address))).code).toBe(
+      "INVALID_SIGNATURE",
+    );
+    const foreignEscrow = await settle.sign(seller, order, { escrow: chain.deployment.contracts.credit });
+    expect((await rejection(postOrder(deps, signedOrderSchema.parse({ order: jsonOf(order), signature: foreignEscrow }), seller.address))).code).toBe(
+      "INVALID_SIGNATURE",
+    );
+    // someone else posting the seller's order
+    expect((await rejection(post(order, { postedBy: buyer.address }))).code).toBe("NOT_ORDER_SELLER");
+    // stale counter
+    expect((await rejection(post({ ...order, counter: order.counter + 1n }))).code).toBe("STALE_COUNTER");
+    // expired
+    expect((await rejection(post({ ...order, expiry: (await ledger.latestTimestamp()) - 1n }))).code).toBe("ORDER_EXPIRED");
+    // more than the seller holds
+    const tooBig = await rejection(post({ ...order, quantity: 5_000n }));
+    expect(tooBig.code).toBe("INSUFFICIENT_CREDITS");
+    expect(tooBig.message).toContain("5000");
+    // cancelled on chain
+    const cancelled = await settle.order(seller.address, batchId);
+    await settle.cancel(seller, cancelled);
+    expect((await rejection(post(cancelled))).code).toBe("ORDER_CANCELLED");
+    // filled on chain
+    const filled = await settle.order(seller.address, batchId, { quantity: 2n });
+    await settle.fill(buyer, filled, await settle.sign(seller, filled), 2n);
+    expect((await rejection(post(filled))).code).toBe("ORDER_FILLED");
+    // a maker who is not KYC'd
+    const stranger = await settle.order(outsider.address, batchId);
+    const notEligible = await rejection(post(stranger, { signer: outsider }));
+    expect(notEligible.code).toBe("MAKER_NOT_ELIGIBLE");
+    expect(notEligible.details).toEqual({ reason: "NotVerified" });
+    const after = await db.pool.query("SELECT count(*)::int AS n FROM settlement_orders");
+    expect(after.rows[0]).toEqual(before.rows[0]);
+  });
+
+  it("rejects malformed input naming the field", () => {
+    const bad = signedOrderSchema.safeParse({
+      order: { seller: "0x12", batchId: "-1", quantity: "0", pricePerTonne: "1", minFill: "0", expiry: "1", salt: "1", counter: "0", mode: "swap" },
+      signature: "xyz",
+    });
+    expect(bad.success).toBe(false);
+    const paths = bad.error!.issues.map((i) => i.path.join("."));
+    expect(paths).toEqual(expect.arrayContaining(["order.seller", "order.batchId", "order.mode", "signature"]));
+    const overflow = signedOrderSchema.safeParse({
+      order: { seller: seller.address, batchId: "1", quantity: (1n << 64n).toString(), pricePerTonne: "1", minFill: "0", expiry: "1", salt: "1", counter: "0", mode: "atomic" },
+      signature: "0x00",
+    });
+    expect(overflow.error?.issues[0]).toMatchObject({ path: ["order", "quantity"], message: "quantity does not fit in uint64" });
+    const minFill = signedOrderSchema.safeParse({
+      order: { seller: seller.address, batchId: "1", quantity: "5", pricePerTonne: "1", minFill: "6", expiry: "1", salt: "1", counter: "0", mode: "atomic" },
+      signature: "0x00",
+    });
+    expect(minFill.error?.issues[0]).toMatchObject({ path: ["order", "minFill"] });
+  });
+
+  it("filters by batch, registry, label, vintage, price, seller and status, paginated cheapest first", async () => {
+    const cheap = await settle.order(seller.address, corsiaBatch, { pricePerTonne: 8n * USD, quantity: 10n });
+    const dear = await settle.order(seller.address, corsiaBatch, { pricePerTonne: 30n * USD, quantity: 10n, mode: "escrow" });
+    await post(cheap);
+    await post(dear);
+    await index();
+    const corsia = await listOrders(deps, { label: "CORSIA" });
+    expect(corsia.orders.map((o) => o.order.pricePerTonne)).toEqual([(8n * USD).toString(), (30n * USD).toString()]);
+    expect(corsia.total).toBe(2);
+    expect((await listOrders(deps, { registry: "GOLD_STANDARD", maxPrice: 10n * USD })).orders.map((o) => o.orderHash)).toEqual([
+      settle.hash(cheap).toLowerCase(),
+    ]);
+    expect((await listOrders(deps, { vintage: 2022, minPrice: 10n * USD })).orders.map((o) => o.order.mode)).toEqual(["escrow"]);
+    expect((await listOrders(deps, { vintage: 2019 })).total).toBe(0);
+    expect((await listOrders(deps, { batchId: corsiaBatch, mode: "atomic" })).total).toBe(1);
+    expect((await listOrders(deps, { seller: buyer.address })).total).toBe(0);
+    const page = await listOrders(deps, { seller: seller.address, limit: 1, offset: 1 });
+    expect(page.orders).toHaveLength(1);
+    expect(page.total).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("read model and trade timelines", () => {
+  it("tracks fills, buy-and-retire, cancellation and counter bumps into order status", async () => {
+    const order = await settle.order(seller.address, batchId, { quantity: 30n });
+    const sig = await settle.sign(seller, order);
+    await post(order);
+    await settle.fill(buyer, order, sig, 10n);
+    await settle.fillAndRetire(buyer, order, sig, 5n);
+    await index();
+    const partly = await getOrder(deps, settle.hash(order));
+    expect(partly).toMatchObject({ status: "open", filled: "15", remaining: "15" });
+    const { fills } = await tradesOfWallet(db.pool, chain.chainId, buyer.address);
+    const retired = fills.find((f) => f.orderHash === settle.hash(order).toLowerCase() && f.certificateId !== null);
+    expect(retired).toMatchObject({ quantity: "5", amount: (5n * 12_500_000n).toString(), fee: ((5n * 12_500_000n * 50n) / 10_000n).toString() });
+    await settle.fill(buyer, order, sig, 15n);
+    await index();
+    expect((await getOrder(deps, settle.hash(order)))?.status).toBe("filled");
+
+    const toCancel = await settle.order(seller.address, batchId);
+    await post(toCancel);
+    await settle.cancel(seller, toCancel);
+    const voided = await settle.order(seller.address, batchId);
+    await post(voided);
+    await settle.incrementCounter(seller);
+    await index();
+    expect((await getOrder(deps, settle.hash(toCancel)))?.status).toBe("cancelled");
+    expect((await getOrder(deps, settle.hash(voided)))?.status).toBe("voided");
+    expect((await listOrders(deps, { status: "voided" })).orders.map((o) => o.orderHash)).toContain(settle.hash(voided).toLowerCase());
+  });
+
+  it("rebuilds an escrow trade's timeline: agreed, locked, confirmed, released — and refunded after the deadline", async () => {
+    const order = await settle.order(seller.address, batchId, { mode: "escrow", quantity: 40n });
+    const sig = await settle.sign(seller, order);
+    const released = await settle.agree(buyer, order, sig, 20n);
+    const refunded = await settle.agree(buyer, order, sig, 20n, 60n);
+    await index();
+    expect(await stablecoinReserved(db.pool, chain.chainId)).toBe(released.trade.amount + refunded.trade.amount);
+    const locked = await getTrade(db.pool, chain.chainId, released.tradeId);
+    expect(locked?.status).toBe("locked");
+    expect(locked?.timeline.map((s) => s.step)).toEqual(["agreed", "locked"]);
+    expect(locked?.trade).toMatchObject({ quantity: "20", orderOffset: "0", amount: released.trade.amount.toString() });
+
+    const releaseReceipt = await settle.release(released);
+    await chain.increaseTime(120);
+    const refundReceipt = await settle.refund(refunded, outsider);
+    await index();
+
+    const done = await getTrade(db.pool, chain.chainId, released.tradeId);
+    expect(done?.status).toBe("released");
+    expect(done?.timeline.map((s) => s.step)).toEqual(["agreed", "locked", "confirmed", "released"]);
+    const confirmed = done!.timeline[2];
+    expect(confirmed.txHash).toBe(releaseReceipt.transactionHash);
+    expect(confirmed.blockNumber).toBe(releaseReceipt.blockNumber.toString());
+    expect(confirmed.registryRef).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(confirmed.attestation).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(done!.timeline[0].txHash).toBe(released.receipt.transactionHash);
+    expect(new Date(done!.timeline[0].blockTime).getTime()).toBeLessThanOrEqual(new Date(confirmed.blockTime).getTime());
+
+    const back = await getTrade(db.pool, chain.chainId, refunded.tradeId);
+    expect(back?.status).toBe("refunded");
+    expect(back?.timeline.at(-1)).toMatchObject({ step: "refunded", txHash: refundReceipt.transactionHash, account: outsider.address });
+    expect(await stablecoinReserved(db.pool, chain.chainId)).toBe(0n);
+
+    // the staged credits were reserved in the escrow and are gone from it again
+    const { rows: held } = await db.pool.query<{ reserved: string }>(
+      "SELECT reserved::text FROM balances WHERE chain_id = $1 AND wallet = $2 AND batch_id = $3",
+      [chain.chainId, settle.escrow.toLowerCase(), batchId.toString()],
+    );
+    expect(held[0]?.reserved ?? "0").toBe("0");
+    const { rows: custody } = await db.pool.query<{ kind: string; reason: string | null }>(
+      "SELECT kind, reason FROM custody_events WHERE chain_id = $1 AND tx_hash = ANY($2::text[]) ORDER BY block_number, log_index",
+      [chain.chainId, [released.receipt.transactionHash, releaseReceipt.transactionHash, refundReceipt.transactionHash]],
+    );
+    expect(custody.map((c) => c.kind)).toEqual(["reserved", "released", "custody_returned"]);
+    expect(custody[0].reason).toBe(`escrow trade ${released.tradeId}`);
+
+    const mine = await tradesOfWallet(db.pool, chain.chainId, seller.address);
+    expect(mine.trades.map((t) => t.tradeId)).toEqual(expect.arrayContaining([released.tradeId, refunded.tradeId]));
+    expect(await getTrade(db.pool, chain.chainId, `0x${"00".repeat(32)}`)).toBeUndefined();
+  });
+});
