@@ -12,6 +12,7 @@ import { authApi } from "./auth/api";
 import { grantRole } from "./auth/store";
 import type { ApiModule } from "./route";
 import { startHttpServer, type RunningServer } from "./server";
+import { settlementApi } from "../settlement/api";
 
 export interface PlatformApiDeps {
   readonly pool: pg.Pool;
@@ -37,6 +38,7 @@ export function platformApiModules(deps: PlatformApiDeps): ApiModule[] {
       publicClient: deps.publicClient,
     }),
   ];
+  if (deps.publicClient !== undefined && deps.deployment?.contracts.escrow !== undefined) modules.push(settlementApi({ pool: deps.pool, publicClient: deps.publicClient, deployment: deps.deployment }));
   return modules;
 }
 

@@ -9,7 +9,7 @@
  * for the batch, their balance for what is left of the order and their operator approval of the
  * escrow. Nothing is stored unless every check passes. Posting the same order twice is idempotent.
  */
-import { getAddress, recoverTypedDataAddress, zeroAddress, type Address, type Chain, type Hex, type PublicClient, type Transport } from "viem";
+import { getAddress, recoverTypedDataAddress, zeroAddress, type Address, type Hex, type PublicClient } from "viem";
 import { carbonCreditAbi, identityRegistryAbi, settlementEscrowAbi } from "../chain/abis";
 import type { Deployment } from "../chain/deployment";
 import type { Queryable } from "../db";
@@ -20,7 +20,7 @@ import { ORDER_TYPES, orderHash, orderJson, orderTuple, settlementDomain, type O
 
 export interface OrderBookDeps {
   readonly db: Queryable;
-  readonly publicClient: PublicClient<Transport, Chain>;
+  readonly publicClient: PublicClient;
   readonly deployment: Deployment;
 }
 

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Address, PrivateKeyAccount } from "viem";
+import { startApiForTest, type TestApi } from "../api/testing";
+import { settlementApi } from "./api";
 import { openTestDatabase, type TestDatabase } from "../db/testing";
 import { indexOnce } from "../indexer";
 import { ledgerActions, startTestChain, testBatchInfo, type LedgerActions, type TestChain } from "../testing";
@@ -251,5 +253,83 @@ describe("read model and trade timelines", () => {
     const mine = await tradesOfWallet(db.pool, chain.chainId, seller.address);
     expect(mine.trades.map((t) => t.tradeId)).toEqual(expect.arrayContaining([released.tradeId, refunded.tradeId]));
     expect(await getTrade(db.pool, chain.chainId, `0x${"00".repeat(32)}`)).toBeUndefined();
+  });
+});
+
+describe("HTTP API", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startApiForTest({ modules: [settlementApi({ pool: db.pool, publicClient: chain.publicClient, deployment: chain.deployment })], pool: db.pool });
+  });
+  afterAll(async () => api?.close());
+
+  it("posts a signed order as a trader (201, then 200), lists and shows it publicly", async () => {
+    const order = await settle.order(seller.address, batchId, { quantity: 7n, pricePerTonne: 3n * USD });
+    const body = { order: jsonOf(order), signature: await settle.sign(seller, order) };
+    expect((await api.call("POST", "/v1/orders", { body })).status).toBe(401);
+    const notTrader = await api.signIn(seller);
+    expect((await api.call("POST", "/v1/orders", { body, token: notTrader })).status).toBe(403);
+    const token = await api.signIn(seller, ["trader"]);
+    const created = await api.call("POST", "/v1/orders", { body, token });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ orderHash: settle.hash(order).toLowerCase(), status: "open", remaining: "7" });
+    expect((await api.call("POST", "/v1/orders", { body, token })).status).toBe(200);
+
+    const one = await api.call("GET", `/v1/orders/${settle.hash(order)}`);
+    expect(one.status).toBe(200);
+    expect(one.body.order).toMatchObject({ seller: seller.address, quantity: "7", pricePerTonne: (3n * USD).toString(), buyer: null, mode: "atomic" });
+    const cheapest = await api.call("GET", `/v1/orders?maxPrice=${3n * USD}&batchId=${batchId}`);
+    expect(cheapest.status).toBe(200);
+    expect(cheapest.body.orders.map((o: { orderHash: string }) => o.orderHash)).toContain(settle.hash(order).toLowerCase());
+    expect((await api.call("GET", `/v1/orders/0x${"ab".repeat(32)}`)).status).toBe(404);
+  });
+
+  it("refuses bad input naming the field, and chain-rejected orders with their code; nothing stored", async () => {
+    const token = await api.signIn(seller, ["trader"]);
+    const before = await db.pool.query("SELECT count(*)::int AS n FROM settlement_orders");
+    const malformed = await api.call("POST", "/v1/orders", { token, body: { order: { seller: "nope" }, signature: "0x00" } });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.code).toBe("INVALID_REQUEST");
+    expect(JSON.stringify(malformed.body.error)).toContain("body.order.seller");
+    const order = await settle.order(seller.address, batchId);
+    const forged = await api.call("POST", "/v1/orders", { token, body: { order: jsonOf(order), signature: await settle.sign(buyer, order) } });
+    expect(forged.status).toBe(422);
+    expect(forged.body.error.code).toBe("INVALID_SIGNATURE");
+    const stale = { ...order, counter: order.counter + 5n };
+    const staleReply = await api.call("POST", "/v1/orders", { token, body: { order: jsonOf(stale), signature: await settle.sign(seller, stale) } });
+    expect(staleReply.body.error).toMatchObject({ code: "STALE_COUNTER", details: { currentCounter: order.counter.toString() } });
+    const buyerToken = await api.signIn(buyer, ["trader"]);
+    const someoneElses = await api.call("POST", "/v1/orders", { token: buyerToken, body: { order: jsonOf(order), signature: await settle.sign(seller, order) } });
+    expect(someoneElses.status).toBe(403);
+    expect(someoneElses.body.error.code).toBe("NOT_ORDER_SELLER");
+    expect((await api.call("GET", "/v1/orders?minPrice=10&maxPrice=5")).body.error.message).toContain("minPrice");
+    expect((await api.call("GET", "/v1/orders?label=GREEN")).status).toBe(400);
+    expect((await api.call("GET", "/v1/orders/0x1234")).status).toBe(400);
+    const after = await db.pool.query("SELECT count(*)::int AS n FROM settlement_orders");
+    expect(after.rows[0]).toEqual(before.rows[0]);
+  });
+
+  it("shows trade timelines to signed-in wallets and a wallet's history to itself or compliance", async () => {
+    const order = await settle.order(seller.address, batchId, { mode: "escrow", quantity: 3n });
+    const locked = await settle.agree(buyer, order, await settle.sign(seller, order), 3n);
+    await settle.release(locked);
+    await index();
+    expect((await api.call("GET", `/v1/trades/${locked.tradeId}`)).status).toBe(401);
+    const buyerToken = await api.signIn(buyer);
+    const trade = await api.call("GET", `/v1/trades/${locked.tradeId}`, { token: buyerToken });
+    expect(trade.status).toBe(200);
+    expect(trade.body.status).toBe("released");
+    expect(trade.body.timeline.map((s: { step: string }) => s.step)).toEqual(["agreed", "locked", "confirmed", "released"]);
+    expect(trade.body.timeline[0]).toMatchObject({ txHash: locked.receipt.transactionHash, blockNumber: locked.receipt.blockNumber.toString() });
+
+    const own = await api.call("GET", `/v1/trades?wallet=${buyer.address}`, { token: buyerToken });
+    expect(own.status).toBe(200);
+    expect(own.body.trades.map((t: { tradeId: string }) => t.tradeId)).toContain(locked.tradeId);
+    expect(own.body.fills.length).toBeGreaterThan(0);
+    const other = await api.call("GET", `/v1/trades?wallet=${seller.address}`, { token: buyerToken });
+    expect(other.status).toBe(403);
+    const compliance = await api.signIn(outsider, ["compliance"]);
+    expect((await api.call("GET", `/v1/trades?wallet=${seller.address}`, { token: compliance })).status).toBe(200);
+    expect((await api.call("GET", `/v1/trades/0x${"00".repeat(32)}`, { token: buyerToken })).status).toBe(404);
   });
 });
