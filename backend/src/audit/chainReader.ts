@@ -39,7 +39,7 @@ export function ledgerAddresses(deployment: Deployment): Record<LedgerContractNa
 }
 
 export interface ReadEventsOptions {
-  /** Default: the deployment block. */
+  /** Default 0: the deployment file's block is where deployment ended, so set-up events (signer set) precede it. */
   readonly fromBlock?: bigint;
   /** Default: the latest block. */
   readonly toBlock?: bigint;
@@ -51,7 +51,7 @@ export interface ReadEventsOptions {
 export async function readLedgerEvents(client: AnyPublicClient, deployment: Deployment, options: ReadEventsOptions = {}): Promise<ChainEvent[]> {
   const addresses = ledgerAddresses(deployment);
   const byAddress = new Map<string, LedgerContractName>(Object.entries(addresses).map(([name, address]) => [address.toLowerCase(), name as LedgerContractName]));
-  const from = options.fromBlock ?? BigInt(deployment.blockNumber);
+  const from = options.fromBlock ?? 0n;
   const to = options.toBlock ?? (await client.getBlockNumber({ cacheTime: 0 }));
   let chunk = options.chunkSize ?? 5000n;
   const events: ChainEvent[] = [];
