@@ -30,6 +30,8 @@ describe("loadConfig", () => {
       oracleKey: undefined,
       deployerKey: undefined,
       deployRolesFile: undefined,
+      complianceKey: undefined,
+      screeningThreshold: 0.7,
       logLevel: "info",
       testDatabaseUrl: undefined,
       apiHost: "127.0.0.1",
@@ -114,6 +116,16 @@ describe("loadConfig", () => {
     expect(error.message).toContain("API_PORT: must be at most 65535");
     expect(error.message).toContain("DATABASE_URL: must be a postgres:// or postgresql:// URL");
     expect(error.message).not.toContain("0x1234");
+  });
+
+  it("reads the compliance key as a secret and the screening threshold as a number in [0, 1]", () => {
+    const config = loadConfig({ COMPLIANCE_KEY: KEY, SCREENING_THRESHOLD: "0.82" });
+    expect(config.complianceKey?.reveal()).toBe(`0x${KEY}`);
+    expect(config.screeningThreshold).toBe(0.82);
+    for (const printed of [JSON.stringify(config), inspect(config), JSON.stringify(describeConfig(config))]) expect(printed).not.toContain(KEY);
+    const error = configError({ COMPLIANCE_KEY: "0xabc", SCREENING_THRESHOLD: "1.5" });
+    expect(error.issues.map((i) => i.variable).sort()).toEqual(["COMPLIANCE_KEY", "SCREENING_THRESHOLD"]);
+    expect(error.message).toContain("SCREENING_THRESHOLD: must be a number from 0 to 1");
   });
 
   it("refuses a zero oracle key", () => {

@@ -19,6 +19,8 @@
  * | ORACLE_KEY                   | oracleKey        | unset (32-byte hex private key)          |
  * | DEPLOYER_KEY                 | deployerKey      | unset (32-byte hex key; `npm run deploy` with RPC_URL) |
  * | DEPLOY_ROLES_FILE            | deployRolesFile  | unset: every role is the deployer (dev only) |
+ * | COMPLIANCE_KEY               | complianceKey    | unset (32-byte hex private key holding IdentityRegistry's COMPLIANCE_ROLE) |
+ * | SCREENING_THRESHOLD          | screeningThreshold | 0.7 (sanctions match score, 0..1)      |
  * | LOG_LEVEL                    | logLevel         | `info`                                   |
  * | API_HOST                     | apiHost          | `127.0.0.1`                              |
  * | SIWE_DOMAINS                 | siweDomains      | `localhost:<API_PORT>,127.0.0.1:<API_PORT>` (comma-separated host[:port] the dApp is served from) |
@@ -27,7 +29,7 @@
  * | CORS_ORIGINS                 | corsOrigins      | none (comma-separated origins allowed to call the API from a browser) |
  * | TEST_DATABASE_URL            | testDatabaseUrl  | unset: tests use in-memory PGlite        |
  *
- * Secrets (`webhookSecret`, `oracleKey`, `deployerKey`) are wrapped in {@link Secret}, which prints as
+ * Secrets (`webhookSecret`, `oracleKey`, `deployerKey`, `complianceKey`) are wrapped in {@link Secret}, which prints as
  * `[redacted]` in logs, JSON and `util.inspect`; `reveal()` hands out the value where it is used.
  * URLs may carry passwords: log {@link describeConfig} instead of the config itself.
  */
@@ -91,6 +93,10 @@ export interface Config {
   readonly deployerKey?: Secret<Hex32>;
   /** JSON file naming the deployment's roles (admin, compliance, pauser, oracle signers, ...). */
   readonly deployRolesFile?: string;
+  /** The compliance service's signing key: writes and freezes identities on the IdentityRegistry. */
+  readonly complianceKey?: Secret<Hex32>;
+  /** Minimum sanctions match score that sends an applicant to manual review. */
+  readonly screeningThreshold: number;
   readonly logLevel: LogLevel;
   /** Interface the API listens on. */
   readonly apiHost: string;
@@ -184,6 +190,16 @@ const envSchema = z.object({
   ORACLE_KEY: z.preprocess(unset, privateKey.optional()),
   DEPLOYER_KEY: z.preprocess(unset, privateKey.optional()),
   DEPLOY_ROLES_FILE: z.preprocess(unset, z.string().trim().optional()),
+  COMPLIANCE_KEY: z.preprocess(unset, privateKey.optional()),
+  SCREENING_THRESHOLD: z.preprocess(
+    unset,
+    z
+      .string()
+      .trim()
+      .regex(/^(0(\.\d+)?|1(\.0+)?)$/, { message: "must be a number from 0 to 1, e.g. 0.7" })
+      .transform(Number)
+      .default(0.7),
+  ),
   LOG_LEVEL: z.preprocess(
     (v) => (typeof unset(v) === "string" ? (v as string).trim().toLowerCase() : undefined),
     z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
@@ -226,6 +242,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oracleKey: e.ORACLE_KEY === undefined ? undefined : new Secret(e.ORACLE_KEY),
     deployerKey: e.DEPLOYER_KEY === undefined ? undefined : new Secret(e.DEPLOYER_KEY),
     deployRolesFile: e.DEPLOY_ROLES_FILE,
+    complianceKey: e.COMPLIANCE_KEY === undefined ? undefined : new Secret(e.COMPLIANCE_KEY),
+    screeningThreshold: e.SCREENING_THRESHOLD,
     logLevel: e.LOG_LEVEL,
     testDatabaseUrl: e.TEST_DATABASE_URL,
     apiHost: e.API_HOST,
@@ -254,5 +272,6 @@ export function describeConfig(config: Config): Record<string, unknown> {
     webhookSecret: config.webhookSecret === undefined ? undefined : "[redacted]",
     oracleKey: config.oracleKey === undefined ? undefined : "[redacted]",
     deployerKey: config.deployerKey === undefined ? undefined : "[redacted]",
+    complianceKey: config.complianceKey === undefined ? undefined : "[redacted]",
   };
 }

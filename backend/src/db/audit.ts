@@ -54,7 +54,7 @@ export async function appendAuditEntry(db: Queryable, input: AuditEntryInput): P
 export async function auditEntriesFor(db: Queryable, subject: string, limit = 1000): Promise<AuditEntry[]> {
   const { rows } = await db.query<AuditRow>(
     `SELECT id::text AS id, at, actor, action, subject, details FROM audit_log
-     WHERE subject = $1 ORDER BY id LIMIT $2`,
+     WHERE subject = $1 ORDER BY audit_log.id LIMIT $2`,
     [subject, limit],
   );
   return rows.map(toEntry);

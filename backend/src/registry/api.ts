@@ -6,6 +6,7 @@
  *
  *   GET  {base}/v1/serial-blocks/{serial}      → SerialBlockStatus          (404: unknown serial)
  *   GET  {base}/v1/operations/{operationId}    → RegistryOperation          (404: unknown operation)
+ *   GET  {base}/v1/accounts/{accountId}        → RegistryAccountStatus      (404: unknown account)
  *   POST {base}/v1/transfers                   TransferRequest   → RegistryOperation
  *   POST {base}/v1/locks                       LockRequest       → RegistryOperation
  *   POST {base}/v1/redemptions                 RedemptionRequest → RegistryOperation
@@ -201,7 +202,26 @@ export type RegistryWebhookEvent = z.infer<typeof registryWebhookEventSchema>;
 
 // ---------------------------------------------------------------- paths
 
+// ---------------------------------------------------------------- accounts
+
+/**
+ * A registry account as the registry shows it publicly: holder name, country, whether it is
+ * closed, and its public note, where a holder displays a challenge code to prove control of the
+ * account (onboarding's registry-account linkage).
+ */
+export const registryAccountStatusSchema = z.object({
+  registry: registryIdSchema,
+  accountId: registryAccountSchema,
+  name: z.string(),
+  country: z.string(),
+  closed: z.boolean(),
+  note: z.string(),
+  updatedAt: timestampSchema,
+});
+export type RegistryAccountStatus = z.infer<typeof registryAccountStatusSchema>;
+
 export const registryApiPaths = {
+  account: (accountId: string) => `/v1/accounts/${encodeURIComponent(accountId)}`,
   serialBlock: (serial: string) => `/v1/serial-blocks/${encodeURIComponent(serial)}`,
   operation: (operationId: string) => `/v1/operations/${encodeURIComponent(operationId)}`,
   transfers: "/v1/transfers",

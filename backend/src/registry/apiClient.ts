@@ -10,12 +10,14 @@ import {
   redemptionRequestSchema,
   registryApiErrorBodySchema,
   registryApiPaths,
+  registryAccountStatusSchema,
   registryOperationSchema,
   retirementRequestSchema,
   serialBlockStatusSchema,
   transferRequestSchema,
   type LockRequestInput,
   type RedemptionRequestInput,
+  type RegistryAccountStatus,
   type RegistryOperation,
   type RetirementRequestInput,
   type SerialBlockStatus,
@@ -75,6 +77,8 @@ export interface RegistryApiClient {
   getSerialBlockStatus(serial: string): Promise<SerialBlockStatus | null>;
   /** An operation by id; null when unknown. */
   getOperation(operationId: string): Promise<RegistryOperation | null>;
+  /** A registry account's public view (name, country, closed, note); null when unknown. */
+  getAccount(accountId: string): Promise<RegistryAccountStatus | null>;
   submitTransfer(request: TransferRequestInput): Promise<RegistryOperation>;
   submitLock(request: LockRequestInput): Promise<RegistryOperation>;
   submitRedemption(request: RedemptionRequestInput): Promise<RegistryOperation>;
@@ -180,6 +184,8 @@ export function createRegistryApiClient(registry: RegistryId, options: RegistryA
       call("getSerialBlockStatus", registryApiPaths.serialBlock(serial), serialBlockStatusSchema, { method: "GET" }, { notFoundIsNull: true }),
     getOperation: (operationId) =>
       call("getOperation", registryApiPaths.operation(operationId), registryOperationSchema, { method: "GET" }, { notFoundIsNull: true }),
+    getAccount: (accountId) =>
+      call("getAccount", registryApiPaths.account(accountId), registryAccountStatusSchema, { method: "GET" }, { notFoundIsNull: true }),
     submitTransfer: submit("submitTransfer", registryApiPaths.transfers, transferRequestSchema),
     submitLock: submit("submitLock", registryApiPaths.locks, lockRequestSchema),
     submitRedemption: submit("submitRedemption", registryApiPaths.redemptions, redemptionRequestSchema),

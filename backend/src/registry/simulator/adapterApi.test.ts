@@ -25,6 +25,16 @@ function adapter(registry: RegistryId): RegistryAdapter {
 }
 
 describe("the adapter API, through the adapters' own client", () => {
+  it("shows an account's public note (where a holder puts a linkage challenge); unknown or other-registry accounts are null", async () => {
+    const account = await client.createAccount({ registry: "VERRA", name: "Acme Carbon" });
+    const verra = adapter("VERRA");
+    expect(await verra.getAccount(account.id)).toMatchObject({ registry: "VERRA", accountId: account.id, name: "Acme Carbon", closed: false, note: "" });
+    await client.ok(client.put(`/v1/accounts/${account.id}/note`, { note: "carbonclear-0123" }));
+    expect((await verra.getAccount(account.id))?.note).toBe("carbonclear-0123");
+    expect(await verra.getAccount("VCS-NOPE")).toBeNull();
+    expect(await adapter("GOLD_STANDARD").getAccount(account.id)).toBeNull();
+  });
+
   it("locks a sub-range: PENDING, then COMPLETED; the part is LOCKED with its lockRef, the block SPLIT", async () => {
     const { account, issuance } = await seedHolding(client, "GOLD_STANDARD", 1000);
     const gs = adapter("GOLD_STANDARD");

@@ -1,7 +1,7 @@
 /**
  * The adapter API of `../api.ts`, served under one root per registry,
  * `/registries/{verra|gold_standard|ccts}/v1` (`registryApiBaseUrl`): serial-block status,
- * operations, and transfer / lock / redemption / retirement requests validated with the adapter's
+ * account status (with the public note used for onboarding's linkage challenge), operations, and transfer / lock / redemption / retirement requests validated with the adapter's
  * own zod schemas. Requests are mapped onto the simulator's native requests (same queue, same
  * cycle, same ledger); `requestId` is the idempotency key.
  */
@@ -16,6 +16,7 @@ import {
   requestIdSchema,
   transferRequestSchema,
   type OperationKind,
+  type RegistryAccountStatus,
   type RegistryOperation,
   type SerialRange,
 } from "../api";
@@ -53,6 +54,25 @@ export function adapterApiRouter(simulator: RegistrySimulator): express.Router {
       res.status(404).json(errorBody("SERIAL_NOT_FOUND", `the registry has no block ${JSON.stringify(req.params.serial)}`));
       return;
     }
+    res.json(status);
+  });
+
+  router.get("/accounts/:accountId", (req, res) => {
+    const registry = registryOf(req);
+    const account = simulator.ledger.findAccount(req.params.accountId);
+    if (account === undefined || account.registry !== registry) {
+      res.status(404).json(errorBody("ACCOUNT_NOT_FOUND", `the registry has no account ${JSON.stringify(req.params.accountId)}`));
+      return;
+    }
+    const status: RegistryAccountStatus = {
+      registry,
+      accountId: account.id,
+      name: account.name,
+      country: account.country,
+      closed: account.closed,
+      note: account.note,
+      updatedAt: account.updatedAt,
+    };
     res.json(status);
   });
 
