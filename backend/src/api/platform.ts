@@ -9,6 +9,7 @@ import type { Config } from "../config";
 import type { Deployment } from "../chain/deployment";
 import { createApiApp } from "./app";
 import { authApi } from "./auth/api";
+import { onboardingApi } from "../onboarding/api";
 import { grantRole } from "./auth/store";
 import type { ApiModule } from "./route";
 import { startHttpServer, type RunningServer } from "./server";
@@ -37,6 +38,7 @@ export function platformApiModules(deps: PlatformApiDeps): ApiModule[] {
       nonceTtlSeconds: 600,
       publicClient: deps.publicClient,
     }),
+    onboardingApi({ pool: deps.pool, config: deps.config, publicClient: deps.publicClient, deployment: deps.deployment, registryUrl: deps.registryUrl }),
   ];
   if (deps.publicClient !== undefined && deps.deployment?.contracts.escrow !== undefined) modules.push(settlementApi({ pool: deps.pool, publicClient: deps.publicClient, deployment: deps.deployment }));
   return modules;

@@ -3,9 +3,11 @@
  * (`COMPLIANCE_KEY`, which must hold COMPLIANCE_ROLE). Each write waits for its receipt and
  * throws on revert. `freeze`/`unfreeze` read the record first, so repeating them is harmless.
  */
-import { BaseError, ContractFunctionRevertedError, keccak256, stringToHex, toBytes, type Address, type Chain, type Hash, type PublicClient, type Transport } from "viem";
+import {
+  BaseError, ContractFunctionRevertedError, createWalletClient, custom, keccak256, stringToHex, toBytes, type Address, type Hash, type PublicClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { identityRegistryAbi } from "../../chain/abis";
-import { walletClientFor } from "../../chain/clients";
 import { ENTITY_TYPES, enumValue, IDENTITY_STATUSES } from "../../chain/ledgerEnums";
 
 export interface IdentityRecord {
@@ -43,16 +45,19 @@ export function describeChainError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A writer that signs locally with `complianceKey` and sends through `publicClient`'s connection. */
 export function createIdentityWriter(options: {
-  readonly publicClient: PublicClient<Transport, Chain>;
-  readonly rpcUrl: string;
-  readonly chainId: number;
+  readonly publicClient: PublicClient;
   readonly identityAddress: Address;
   /** Private key holding COMPLIANCE_ROLE. */
   readonly complianceKey: `0x${string}`;
 }): IdentityWriter {
   const { publicClient, identityAddress } = options;
-  const wallet = walletClientFor(options.rpcUrl, options.chainId, options.complianceKey);
+  const wallet = createWalletClient({
+    account: privateKeyToAccount(options.complianceKey),
+    chain: publicClient.chain,
+    transport: custom({ request: (args) => publicClient.request(args as never) }),
+  });
 
   async function send(
     functionName: "setIdentity" | "freeze" | "unfreeze",

@@ -23,9 +23,7 @@ const OFFICER = "0x00000000000000000000000000000000000c0de1";
 beforeAll(async () => {
   [db, chain, { sim, client }] = await Promise.all([openTestDatabase(), startTestChain(), startTestSimulator()]);
   identity = createIdentityWriter({
-    publicClient: chain.publicClient,
-    rpcUrl: chain.rpcUrl,
-    chainId: chain.chainId,
+    publicClient: chain.publicClient as never,
     identityAddress: chain.deployment.contracts.identity,
     complianceKey: chain.accounts[1],
   });

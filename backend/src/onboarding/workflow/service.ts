@@ -32,8 +32,8 @@ import type { ApplicantState } from "./states";
 /** Reads a registry account's public view (the registry adapter's `getAccount`). */
 export type RegistryAccountReader = (registry: RegistryId, accountId: string) => Promise<RegistryAccountStatus | null>;
 
-/** Grants a platform role to a wallet in the same transaction (the API's `grantRole`). */
-export type RoleGranter = (db: Queryable, address: `0x${string}`, role: "trader", grantedBy: string) => Promise<unknown>;
+/** Grants a platform role to a wallet, idempotently (the API's `grantRole`). */
+export type RoleGranter = (pool: pg.Pool, address: `0x${string}`, role: "trader", grantedBy: string) => Promise<unknown>;
 
 export interface OnboardingServiceDeps {
   readonly pool: pg.Pool;
@@ -488,7 +488,6 @@ export class OnboardingService {
         throw new OnboardingError("ILLEGAL_TRANSITION", `applicant ${applicantId} is ${applicant.state}; only registry_linked applicants can be approved`);
       }
       const approved = await transitionApplicant(db, applicant, "approved", trimmed, officer);
-      if (this.#deps.grantRole !== undefined) await this.#deps.grantRole(db, approved.walletAddress, "trader", officer);
       const links = (await this.#links(db, applicantId)).filter((l) => l.status === "verified");
       const payload = {
         kind: approved.kind,
@@ -498,6 +497,9 @@ export class OnboardingService {
       };
       return this.#recordChainWrite(db, approved, "set_identity", "approval", trimmed, payload);
     });
+    // The role grant is idempotent and has its own transaction (on embedded PGlite one connection
+    // cannot hold two); retryChainWrites grants it again if this process stops in between.
+    await this.#grantTrader(applicantId, officer);
     const chainWrite = await this.executeChainWrite(writeId);
     return { applicant: await getApplicant(this.#deps.pool, applicantId), chainWrite };
   }
@@ -691,8 +693,16 @@ export class OnboardingService {
     return this.#chainWrite(db, id);
   }
 
-  /** Sends every chain write not yet confirmed (after a crash or an outage). */
+  async #grantTrader(applicantId: string, grantedBy: string): Promise<void> {
+    if (this.#deps.grantRole === undefined) return;
+    const applicant = await getApplicant(this.#deps.pool, applicantId);
+    if (applicant.state === "approved") await this.#deps.grantRole(this.#deps.pool, applicant.walletAddress, "trader", grantedBy);
+  }
+
+  /** Sends every chain write not yet confirmed (after a crash or an outage), and re-grants the trader role of approvals. */
   async retryChainWrites(): Promise<ChainWrite[]> {
+    const approvals = await this.#deps.pool.query<{ applicant_id: string }>("SELECT applicant_id FROM onboarding_chain_writes WHERE action = 'set_identity'");
+    for (const { applicant_id } of approvals.rows) await this.#grantTrader(applicant_id, SERVICE_ACTOR);
     const { rows } = await this.#deps.pool.query<{ id: string }>("SELECT id::text AS id FROM onboarding_chain_writes WHERE status <> 'confirmed' ORDER BY id");
     const results: ChainWrite[] = [];
     for (const { id } of rows) results.push(await this.executeChainWrite(id));
