@@ -6,6 +6,7 @@ import type { Signer } from "ethers";
 import {
   CarbonCredit__factory,
   IdentityRegistry__factory,
+  MRVRegistry__factory,
   OracleQuorum__factory,
   RegistryBridge__factory,
   RetirementCertificate__factory,
@@ -15,6 +16,7 @@ import {
 import type {
   CarbonCredit,
   IdentityRegistry,
+  MRVRegistry,
   OracleQuorum,
   RegistryBridge,
   RetirementCertificate,
@@ -40,6 +42,8 @@ export interface LedgerOptions {
    * ledger without settlement (contract tests that bring their own escrow).
    */
   settlement?: { paymentToken?: string; treasury: string; feeBps: number } | false;
+  /** MRV verifiers: VERIFIER_ROLE on MRVRegistry (default none; the quorum can attest too). */
+  mrvVerifiers?: string[];
 }
 
 export interface Ledger {
@@ -48,6 +52,8 @@ export interface Ledger {
   credit: CarbonCredit;
   certificate: RetirementCertificate;
   bridge: RegistryBridge;
+  /** MRV dataset attestations (quorum consumer). */
+  mrv: MRVRegistry;
   /** Absent when deployed with `settlement: false`. */
   escrow?: SettlementEscrow;
   /** Set when this deployment created the test stablecoin. */
@@ -68,6 +74,7 @@ export interface LedgerDeployment {
     credit: string;
     certificate: string;
     bridge: string;
+    mrv?: string;
     escrow?: string;
     stablecoin?: string;
   };
@@ -104,7 +111,13 @@ export async function deployLedger(deployer: Signer, opts: LedgerOptions): Promi
     async () => quorum.grantRole(await quorum.CONSUMER_ROLE(), bridgeAddress),
     async () => quorum.grantRole(await quorum.CONSUMER_ROLE(), certificateAddress),
   ]);
-  if (opts.settlement === false) return { identity, quorum, credit, certificate, bridge };
+  const mrv = await new MRVRegistry__factory(deployer).deploy(opts.admin, quorumAddress, creditAddress);
+  const mrvAddress = await mrv.getAddress();
+  await send([
+    async () => quorum.grantRole(await quorum.CONSUMER_ROLE(), mrvAddress),
+    ...(opts.mrvVerifiers ?? []).map((verifier) => async () => mrv.grantRole(await mrv.VERIFIER_ROLE(), verifier)),
+  ]);
+  if (opts.settlement === false) return { identity, quorum, credit, certificate, bridge, mrv };
 
   const settlement = opts.settlement ?? { treasury: opts.admin, feeBps: 0 };
   let stablecoin: TestStablecoin | undefined;
@@ -142,7 +155,7 @@ export async function deployLedger(deployer: Signer, opts: LedgerOptions): Promi
       }),
     async () => identity.renounceRole(await identity.COMPLIANCE_ROLE(), deployerAddress),
   ]);
-  return { identity, quorum, credit, certificate, bridge, escrow, stablecoin, paymentToken };
+  return { identity, quorum, credit, certificate, bridge, mrv, escrow, stablecoin, paymentToken };
 }
 
 /** The deployment record written to disk and read by the backend. */
@@ -159,6 +172,7 @@ export async function describeDeployment(ledger: Ledger, opts: LedgerOptions, de
       credit: await ledger.credit.getAddress(),
       certificate: await ledger.certificate.getAddress(),
       bridge: await ledger.bridge.getAddress(),
+      mrv: await ledger.mrv.getAddress(),
       escrow: ledger.escrow === undefined ? undefined : await ledger.escrow.getAddress(),
       stablecoin: ledger.paymentToken,
     },

@@ -1,4 +1,4 @@
-import { encodeAbiParameters, keccak256, parseAbiParameters } from "viem";
+import { encodeAbiParameters, keccak256, parseAbiParameters, toBytes } from "viem";
 import { z } from "zod";
 import type { Queryable } from "../db/transaction";
 import { nonNegativeDecimalString, positiveDecimalString } from "./decimal";
@@ -15,8 +15,8 @@ import { isUnitOf } from "./units";
  * and how its records become a quantification (the methodology); uploads add records to it; when
  * it is sealed its Merkle root and quantification are computed once and it never changes again.
  *
- * Dataset id (bytes32, the id MRVRegistry attests):
- *   keccak256(abi.encode(string "carbonclear.mrv.dataset.v1", string projectId, string periodStart, string periodEnd))
+ * Dataset id (bytes32, the id MRVRegistry attests; MRVRegistry.datasetIdOf computes the same):
+ *   keccak256(abi.encode(keccak256("carbonclear.mrv.dataset.v1"), keccak256(projectId), uint32 YYYYMMDD start, uint32 YYYYMMDD end))
  */
 
 export class MrvError extends Error {
@@ -31,10 +31,17 @@ export class MrvError extends Error {
   }
 }
 
-const DATASET_ID_DOMAIN = "carbonclear.mrv.dataset.v1";
+const DATASET_ID_DOMAIN = keccak256(toBytes("carbonclear.mrv.dataset.v1"));
+
+/** An ISO date as the YYYYMMDD integer the contract uses. */
+export function yyyymmdd(isoDate: string): number {
+  return Number(isoDate.replaceAll("-", ""));
+}
 
 export function datasetIdFor(projectId: string, period: { start: string; end: string }): Hex {
-  return keccak256(encodeAbiParameters(parseAbiParameters("string, string, string, string"), [DATASET_ID_DOMAIN, projectId, period.start, period.end]));
+  return keccak256(
+    encodeAbiParameters(parseAbiParameters("bytes32, bytes32, uint32, uint32"), [DATASET_ID_DOMAIN, keccak256(toBytes(projectId)), yyyymmdd(period.start), yyyymmdd(period.end)]),
+  );
 }
 
 export const DatasetIdSchema = z
