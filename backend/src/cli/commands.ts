@@ -1,5 +1,6 @@
 /** Every capability's subcommands, in the order `carbonclear --help` lists them. Add one line per capability. */
 import type { RegisterCommands } from "./command";
 import { registerRoleCommands } from "./roles";
+import { registerSettlementCommands } from "../settlement/cli";
 
-export const PLATFORM_COMMANDS: readonly RegisterCommands[] = [registerRoleCommands];
+export const PLATFORM_COMMANDS: readonly RegisterCommands[] = [registerRoleCommands, registerSettlementCommands];

@@ -38,7 +38,7 @@ const pageFields = {
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 };
 
-const orderQuerySchema = z
+export const orderQuerySchema = z
   .object({
     status: z.enum([...ORDER_STATUSES, "any"] as const).optional(),
     batchId: decimal("batchId").optional(),

@@ -1,4 +1,13 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeDeployment } from "../chain/deployment";
+import { EXIT } from "../cli/command";
+import { runCli } from "../cli/main";
+import { loadConfig } from "../config";
+import { openDatabase, runMigrations } from "../db";
 import type { Address, PrivateKeyAccount } from "viem";
 import { startApiForTest, type TestApi } from "../api/testing";
 import { settlementApi } from "./api";
@@ -332,4 +341,70 @@ describe("HTTP API", () => {
     expect((await api.call("GET", `/v1/trades?wallet=${seller.address}`, { token: compliance })).status).toBe(200);
     expect((await api.call("GET", `/v1/trades/0x${"00".repeat(32)}`, { token: buyerToken })).status).toBe(404);
   });
+});
+
+describe("carbonclear orders / trades", () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let listed: Order;
+  let tradeId: string;
+
+  async function cli(argv: string[]) {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const chunks = { out: "", err: "" };
+    stdout.on("data", (c: Buffer) => (chunks.out += c.toString()));
+    stderr.on("data", (c: Buffer) => (chunks.err += c.toString()));
+    const code = await runCli(argv, { env, stdout, stderr });
+    return { code, ...chunks };
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "carbonclear-orders-"));
+    const deploymentFile = path.join(dir, "deployment.json");
+    writeDeployment(deploymentFile, chain.deployment);
+    env = { CARBONCLEAR_DATA_DIR: dir, RPC_URL: chain.rpcUrl, CHAIN_ID: String(chain.chainId), CARBONCLEAR_DEPLOYMENT_FILE: deploymentFile };
+    // the platform database of this data dir gets an order and a released trade, then the CLI reads it
+    const database = await openDatabase(loadConfig(env));
+    try {
+      await runMigrations(database.pool);
+      listed = await settle.order(seller.address, corsiaBatch, { quantity: 9n, pricePerTonne: 4_250_000n });
+      await postOrder({ db: database.pool, publicClient: chain.publicClient, deployment: chain.deployment }, signedOrderSchema.parse({ order: jsonOf(listed), signature: await settle.sign(seller, listed) }), seller.address);
+      const escrowOrder = await settle.order(seller.address, batchId, { mode: "escrow", quantity: 2n });
+      const locked = await settle.agree(buyer, escrowOrder, await settle.sign(seller, escrowOrder), 2n);
+      await settle.release(locked);
+      tradeId = locked.tradeId;
+      await indexOnce({ pool: database.pool, publicClient: chain.publicClient, deployment: chain.deployment, confirmations: 0 });
+    } finally {
+      await database.close();
+    }
+  }, 120_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("lists and shows orders as a table or JSON; exit 3 for an unknown order, 2 naming a bad option", async () => {
+    const table = await cli(["orders", "list", "--label", "CORSIA", "--max-price", "5000000"]);
+    expect(table.code).toBe(EXIT.OK);
+    expect(table.out).toContain("4.25");
+    expect(table.out).toContain("GOLD_STANDARD");
+    expect(table.out).toContain("1 of 1 order(s)");
+    const json = await cli(["--json", "orders", "list", "--seller", seller.address]);
+    expect(JSON.parse(json.out).orders.map((o: { orderHash: string }) => o.orderHash)).toEqual([settle.hash(listed).toLowerCase()]);
+    const shown = await cli(["--json", "orders", "show", settle.hash(listed)]);
+    expect(JSON.parse(shown.out)).toMatchObject({ status: "open", remaining: "9", order: { quantity: "9" } });
+    expect((await cli(["orders", "show", `0x${"cd".repeat(32)}`])).code).toBe(EXIT.NOT_FOUND);
+    const badPrice = await cli(["orders", "list", "--min-price", "-3"]);
+    expect([badPrice.code, badPrice.err.includes("--min-price")]).toEqual([EXIT.USAGE, true]);
+    const badHash = await cli(["orders", "show", "0x12"]);
+    expect([badHash.code, badHash.err.includes("orderHash")]).toEqual([EXIT.USAGE, true]);
+  }, 60_000);
+
+  it("shows an escrow trade's timeline", async () => {
+    const human = await cli(["trades", "show", tradeId]);
+    expect(human.code).toBe(EXIT.OK);
+    expect(human.out).toContain("released");
+    for (const step of ["agreed", "locked", "confirmed"]) expect(human.out).toContain(step);
+    const json = JSON.parse((await cli(["--json", "trades", "show", tradeId])).out);
+    expect(json.timeline.map((s: { step: string }) => s.step)).toEqual(["agreed", "locked", "confirmed", "released"]);
+    expect((await cli(["trades", "show", `0x${"00".repeat(32)}`])).code).toBe(EXIT.NOT_FOUND);
+  }, 60_000);
 });
