@@ -14,7 +14,7 @@ import { z } from "zod";
 import { ApiError, forbidden, notFound } from "../api/errors";
 import { defineRoute, reply, type ApiModule } from "../api/route";
 import type { Deployment } from "../chain/deployment";
-import type { Queryable } from "../db";
+import type pg from "pg";
 import { LABELS } from "../domain/labels";
 import { SettlementError } from "./errors";
 import { addressSchema, bytes32Schema, SETTLEMENT_MODES, signedOrderSchema } from "./order";
@@ -22,7 +22,7 @@ import { getOrder, listOrders, ORDER_STATUSES, postOrder, type OrderBookDeps } f
 import { getTrade, tradesOfWallet } from "./trades";
 
 export interface SettlementApiDeps {
-  readonly pool: Queryable;
+  readonly pool: pg.Pool;
   readonly publicClient: PublicClient;
   readonly deployment: Deployment;
 }

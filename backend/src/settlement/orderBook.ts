@@ -12,14 +12,14 @@
 import { getAddress, recoverTypedDataAddress, zeroAddress, type Address, type Hex, type PublicClient } from "viem";
 import { carbonCreditAbi, identityRegistryAbi, settlementEscrowAbi } from "../chain/abis";
 import type { Deployment } from "../chain/deployment";
-import type { Queryable } from "../db";
-import { appendAuditEntry } from "../db";
+import type pg from "pg";
+import { appendAuditEntry, withTransaction } from "../db";
 import { LABEL_BITS, labelsFromBitmask, type Label } from "../domain/labels";
 import { SettlementError } from "./errors";
 import { ORDER_TYPES, orderHash, orderJson, orderTuple, settlementDomain, type Order, type OrderJson, type SettlementMode, type SignedOrder } from "./order";
 
 export interface OrderBookDeps {
-  readonly db: Queryable;
+  readonly db: pg.Pool;
   readonly publicClient: PublicClient;
   readonly deployment: Deployment;
 }
@@ -164,38 +164,40 @@ export async function postOrder(deps: OrderBookDeps, input: SignedOrder, postedB
   }
   if (!approved) throw new SettlementError("ESCROW_NOT_APPROVED", `seller has not approved escrow ${escrow} as operator of their credits`);
 
-  const inserted = await deps.db.query(
-    `INSERT INTO settlement_orders (chain_id, escrow, order_hash, seller, batch_id, quantity, price_per_tonne, min_fill, expiry, salt,
-       counter, buyer, mode, signature, posted_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-     ON CONFLICT (chain_id, order_hash) DO NOTHING`,
-    [
-      chainId,
-      escrow.toLowerCase(),
-      digest.toLowerCase(),
-      order.seller.toLowerCase(),
-      order.batchId.toString(),
-      order.quantity.toString(),
-      order.pricePerTonne.toString(),
-      order.minFill.toString(),
-      order.expiry.toString(),
-      order.salt.toString(),
-      order.counter.toString(),
-      order.buyer === zeroAddress ? null : order.buyer.toLowerCase(),
-      order.mode,
-      signature,
-      postedBy.toLowerCase(),
-    ],
-  );
-  const created = inserted.rowCount === 1;
-  if (created) {
-    await appendAuditEntry(deps.db, {
+  // the order and its audit entry commit together, before the caller hears "created"
+  const created = await withTransaction(deps.db, async (client) => {
+    const inserted = await client.query(
+      `INSERT INTO settlement_orders (chain_id, escrow, order_hash, seller, batch_id, quantity, price_per_tonne, min_fill, expiry, salt,
+         counter, buyer, mode, signature, posted_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+       ON CONFLICT (chain_id, order_hash) DO NOTHING`,
+      [
+        chainId,
+        escrow.toLowerCase(),
+        digest.toLowerCase(),
+        order.seller.toLowerCase(),
+        order.batchId.toString(),
+        order.quantity.toString(),
+        order.pricePerTonne.toString(),
+        order.minFill.toString(),
+        order.expiry.toString(),
+        order.salt.toString(),
+        order.counter.toString(),
+        order.buyer === zeroAddress ? null : order.buyer.toLowerCase(),
+        order.mode,
+        signature,
+        postedBy.toLowerCase(),
+      ],
+    );
+    if (inserted.rowCount !== 1) return false;
+    await appendAuditEntry(client, {
       actor: postedBy.toLowerCase(),
       action: "settlement.order.posted",
       subject: `order:${digest.toLowerCase()}`,
       details: { ...orderJson(order), chainId, escrow: escrow.toLowerCase() },
     });
-  }
+    return true;
+  });
   const stored = await getOrder(deps, digest, block.timestamp);
   if (stored === undefined) throw new Error(`order ${digest} vanished after insert`);
   return { created, order: stored };
