@@ -589,4 +589,41 @@ describe("RegistryBridge", () => {
       await expectLedger(s, id, { minted: 1000n, retired: 0n, redeemed: 30n, holders: [alice.address, ra] });
     });
   });
+
+  // ------------------------------------------------------------------ multicall (relayer batching)
+  describe("multicall", () => {
+    it("tokenizes several attested batches in one transaction, each with its own hint", async () => {
+      const { s, alice, bob, relayer } = await loadFixture(bridgeFixture);
+      const first = verraBatch(3000n, 3099n);
+      const second = verraBatch(2000n, 2099n);
+      const a = await tokenizeAttestation(s, first, alice.address);
+      const b = await tokenizeAttestation(s, second, bob.address);
+      const calls = [
+        s.bridge.interface.encodeFunctionData("tokenize", [...a.args]),
+        s.bridge.interface.encodeFunctionData("tokenize", [...b.args]),
+      ];
+      await expect(s.bridge.connect(relayer).multicall(calls)).to.emit(s.bridge, "Tokenized");
+      const ids = await s.credit.batchCount();
+      expect(await s.credit.balanceOf(alice.address, ids - 1n)).to.equal(100n);
+      expect(await s.credit.balanceOf(bob.address, ids)).to.equal(100n);
+      expect(await s.quorum.isConsumed(a.digest)).to.equal(true);
+      expect(await s.quorum.isConsumed(b.digest)).to.equal(true);
+    });
+
+    it("is all or nothing: one spent attestation reverts the whole batch and consumes nothing", async () => {
+      const { s, alice, relayer } = await loadFixture(bridgeFixture);
+      const spent = await tokenizeAttestation(s, verraBatch(4000n, 4009n), alice.address);
+      await s.bridge.connect(relayer).tokenize(...spent.args);
+      const fresh = await tokenizeAttestation(s, verraBatch(5000n, 5009n), alice.address);
+      const before = await s.credit.batchCount();
+      await expect(
+        s.bridge.connect(relayer).multicall([
+          s.bridge.interface.encodeFunctionData("tokenize", [...fresh.args]),
+          s.bridge.interface.encodeFunctionData("tokenize", [...spent.args]),
+        ]),
+      ).to.be.revertedWithCustomError(s.quorum, "AttestationAlreadyUsed");
+      expect(await s.quorum.isConsumed(fresh.digest)).to.equal(false);
+      expect(await s.credit.batchCount()).to.equal(before);
+    });
+  });
 });

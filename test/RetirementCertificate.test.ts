@@ -387,4 +387,31 @@ describe("RetirementCertificate", () => {
         .withArgs(await s.certificate.getAddress(), role);
     });
   });
+
+  describe("multicall", () => {
+    it("confirms several certificates in one transaction, all or nothing", async () => {
+      const { s, alice, relayer, id, cert } = await loadFixture(certificateFixture);
+      await s.credit.connect(alice).retire(id, 5, claim());
+      const second = certId(id, 1010n);
+      const a = await confirmation(s, cert, true);
+      const b = await confirmation(s, second, false);
+      const encode = (c: typeof a, certificateId: bigint, accepted: boolean) =>
+        s.certificate.interface.encodeFunctionData("confirmRetirement", [
+          certificateId,
+          accepted,
+          c.value.registryRef as string,
+          c.value.epoch as bigint,
+          c.value.deadline as number,
+          c.signatures,
+        ]);
+      await expect(s.certificate.connect(relayer).multicall([encode(a, cert, true), encode(a, cert, true)])).to.be.revertedWithCustomError(
+        s.certificate,
+        "CertificateNotPending",
+      );
+      expect((await s.certificate.certificate(cert)).status).to.equal(CertificateStatus.Pending);
+      await s.certificate.connect(relayer).multicall([encode(a, cert, true), encode(b, second, false)]);
+      expect((await s.certificate.certificate(cert)).status).to.equal(CertificateStatus.Confirmed);
+      expect((await s.certificate.certificate(second)).status).to.equal(CertificateStatus.Rejected);
+    });
+  });
 });

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ICarbonCredit} from "../interfaces/ICarbonCredit.sol";
 import {IOracleQuorum} from "../interfaces/IOracleQuorum.sol";
@@ -12,8 +13,9 @@ import {IOracleQuorum} from "../interfaces/IOracleQuorum.sol";
 ///   platform's custody account;
 /// - `redeem` burns credits to take them back off-chain; `finalizeRedemption` records the
 ///   registry's verdict and, on rejection, restores the credits to their holder.
-/// @dev Anyone may relay an attestation: the quorum signatures are the authority.
-contract RegistryBridge is ReentrancyGuardTransient {
+/// @dev Anyone may relay an attestation: the quorum signatures are the authority. `multicall`
+/// (OpenZeppelin) lets a relayer submit many attestations in one transaction, all or nothing.
+contract RegistryBridge is ReentrancyGuardTransient, Multicall {
     /// @notice Registry-side status of a redemption.
     enum RedemptionStatus {
         None,

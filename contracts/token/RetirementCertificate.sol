@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/IERC721Metadata.sol";
+import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {Base64} from "@openzeppelin/contracts/utils/Base64.sol";
 import {ICarbonCredit} from "../interfaces/ICarbonCredit.sol";
@@ -24,8 +25,9 @@ interface IERC5192 {
 /// `Rejected` on a quorum attestation carrying the registry's retirement reference.
 /// @dev A minimal ERC-721: ids are derived as `(batchId << 64) | firstSerial` (no counter), the
 /// owner and last serial share one slot, the claim texts live only in the `Retired` event of the
-/// credit token and their hash here. Every transfer and approval entry point reverts.
-contract RetirementCertificate is IERC721Metadata, IERC5192, IRetirementCertificate {
+/// credit token and their hash here. Every transfer and approval entry point reverts. `multicall`
+/// (OpenZeppelin) lets a relayer submit many registry confirmations in one transaction.
+contract RetirementCertificate is IERC721Metadata, IERC5192, IRetirementCertificate, Multicall {
     using Strings for uint256;
 
     /// @notice Registry-side status of a retirement.

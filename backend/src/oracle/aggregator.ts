@@ -1,33 +1,17 @@
 /**
- * Collects a quorum of tokenize attestations from the oracle nodes and submits them on-chain.
+ * Collects a quorum of attestations on one registry operation from the oracle nodes (submission is
+ * `submitter.ts`).
  * The aggregator trusts no node: it recovers every signature locally, counts a signer only if it
  * is in the quorum's signer set and has not been counted, and counts only signatures over one
  * identical EIP-712 digest that matches the request.
  */
-import {
-  ContractFunctionRevertedError,
-  BaseError,
-  hashTypedData,
-  parseEventLogs,
-  publicActions,
-  recoverTypedDataAddress,
-  type Account,
-  type Address,
-  type Chain,
-  type Hash,
-  type Hex,
-  type Transport,
-  type WalletClient,
-} from "viem";
-import { carbonCreditAbi, oracleQuorumAbi, registryBridgeAbi } from "../chain/abis";
-import type { Deployment } from "../chain/deployment";
-import type { TokenizeMessage } from "../chain/eip712";
+import { hashTypedData, recoverTypedDataAddress, type Address, type Hash, type Hex } from "viem";
 import { packSignatures, type RegistryId } from "../domain";
 import type { FetchLike } from "../registry";
-import { tokenizeTypedData } from "./node";
-import { ORACLE_API_PATHS, oracleErrorBodySchema, signedTokenizeAttestationSchema } from "./wire";
+import { attestationTypedData, type SignedAttestation } from "./node";
+import { ORACLE_API_PATHS, oracleErrorBodySchema, signedAttestationFromJson, signedAttestationSchema } from "./wire";
 
-export interface TokenizeQuorumRequest {
+export interface QuorumRequest {
   readonly registry: RegistryId;
   readonly operationId: string;
   /** Deadline every node is asked to sign (unix seconds). */
@@ -36,7 +20,7 @@ export interface TokenizeQuorumRequest {
 
 export interface CollectQuorumOptions {
   readonly nodeUrls: readonly string[];
-  readonly request: TokenizeQuorumRequest;
+  readonly request: QuorumRequest;
   /** M: distinct valid signatures needed. */
   readonly threshold: number;
   /** The quorum's current signer set. */
@@ -47,8 +31,11 @@ export interface CollectQuorumOptions {
   readonly fetch?: FetchLike;
 }
 
+/** The attestation a quorum signed, without a signature. */
+export type UnsignedAttestation = { [K in SignedAttestation["kind"]]: Omit<Extract<SignedAttestation, { kind: K }>, "signer" | "signature"> }[SignedAttestation["kind"]];
+
 export interface CollectedQuorum {
-  readonly message: TokenizeMessage;
+  readonly attestation: UnsignedAttestation;
   /** EIP-712 digest of `message` in the quorum domain (what OracleQuorum consumes). */
   readonly digest: Hash;
   /** 65-byte signatures concatenated, signers ascending. */
@@ -90,7 +77,7 @@ interface ValidSignature {
 export async function collectQuorum(options: CollectQuorumOptions): Promise<CollectedQuorum> {
   const fetchFn: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
   const members = new Set(options.signers.map((s) => s.toLowerCase()));
-  const byDigest = new Map<Hash, { message: TokenizeMessage; signatures: ValidSignature[] }>();
+  const byDigest = new Map<Hash, { attestation: UnsignedAttestation; signatures: ValidSignature[] }>();
   const counted = new Set<string>();
   const failures: NodeFailure[] = [];
   const abort = new AbortController();
@@ -110,7 +97,7 @@ export async function collectQuorum(options: CollectQuorumOptions): Promise<Coll
       done = true;
       abort.abort();
       const chosen = [...group.signatures].sort((a, b) => compareAddresses(a.signer, b.signer)).slice(0, options.threshold);
-      resolve({ message: group.message, digest, signatures: packSignatures(chosen), signers: chosen.map((s) => s.signer) });
+      resolve({ attestation: group.attestation, digest, signatures: packSignatures(chosen), signers: chosen.map((s) => s.signer) });
     };
     const settleOne = (): void => {
       pending -= 1;
@@ -136,7 +123,7 @@ export async function collectQuorum(options: CollectQuorumOptions): Promise<Coll
             return;
           }
           counted.add(signer);
-          const group = byDigest.get(outcome.digest) ?? { message: outcome.message, signatures: [] };
+          const group = byDigest.get(outcome.digest) ?? { attestation: outcome.attestation, signatures: [] };
           byDigest.set(outcome.digest, group);
           group.signatures.push(outcome.valid);
           finishIfReached(outcome.digest);
@@ -146,11 +133,11 @@ export async function collectQuorum(options: CollectQuorumOptions): Promise<Coll
     if (pending === 0) reject(new QuorumNotReachedError(options.threshold, 0, failures));
   });
 
-  async function askNode(nodeUrl: string): Promise<NodeFailure | { digest: Hash; message: TokenizeMessage; valid: ValidSignature }> {
+  async function askNode(nodeUrl: string): Promise<NodeFailure | { digest: Hash; attestation: UnsignedAttestation; valid: ValidSignature }> {
     const failure = (reason: string, code?: string): NodeFailure => ({ nodeUrl, reason, ...(code === undefined ? {} : { code }) });
     let response: Response;
     try {
-      response = await fetchFn(`${nodeUrl.replace(/\/+$/, "")}${ORACLE_API_PATHS.tokenize}`, {
+      response = await fetchFn(`${nodeUrl.replace(/\/+$/, "")}${ORACLE_API_PATHS.attest}`, {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json" },
         body,
@@ -166,22 +153,22 @@ export async function collectQuorum(options: CollectQuorumOptions): Promise<Coll
         ? failure(`HTTP ${response.status} ${refusal.data.error.message}`, refusal.data.error.code)
         : failure(`HTTP ${response.status}`);
     }
-    const parsed = signedTokenizeAttestationSchema.safeParse(json);
+    const parsed = signedAttestationSchema.safeParse(json);
     if (!parsed.success) return failure(`malformed answer: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-    const { signer, signature, message } = parsed.data;
+    const { kind, signer, signature, message } = signedAttestationFromJson(parsed.data);
     if (message.deadline !== options.request.deadline) return failure(`signed deadline ${message.deadline}, asked for ${options.request.deadline}`);
     if (!members.has(signer.toLowerCase())) return failure(`signer ${signer} is not in the quorum's signer set`);
-    const typedData = tokenizeTypedData(options.chainId, options.quorumAddress, message);
+    const typedData = attestationTypedData(kind, options.chainId, options.quorumAddress, message as never);
     let recovered: Address;
     try {
-      recovered = await recoverTypedDataAddress({ ...typedData, signature });
+      recovered = await recoverTypedDataAddress({ ...typedData, signature } as unknown as Parameters<typeof recoverTypedDataAddress>[0]);
     } catch (error) {
       return failure(`unrecoverable signature: ${(error as Error).message}`);
     }
     if (recovered.toLowerCase() !== signer.toLowerCase()) {
       return failure(`signature does not match the message it returned (recovers to ${recovered}, claims ${signer})`);
     }
-    return { digest: hashTypedData(typedData), message, valid: { signer, signature } };
+    return { digest: hashTypedData(typedData as unknown as Parameters<typeof hashTypedData>[0]), attestation: { kind, message } as UnsignedAttestation, valid: { signer, signature } };
   }
 }
 
@@ -191,59 +178,3 @@ function compareAddresses(a: Address, b: Address): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-export type TokenizeSubmission =
-  | { readonly status: "tokenized"; readonly batchId: bigint; readonly transactionHash: Hash; readonly digest: Hash }
-  | { readonly status: "already-done"; readonly digest: Hash };
-
-/** Bridge ABI plus the quorum's errors, so a revert inside `consume` decodes by name. */
-const tokenizeAbi = [...registryBridgeAbi, ...oracleQuorumAbi.filter((item) => item.type === "error")];
-
-/**
- * Sends `RegistryBridge.tokenize` with a collected quorum. Exactly-once in effect: an attestation
- * the quorum has already consumed (AttestationAlreadyUsed, or consumed by a racing submitter while
- * this transaction was in flight) is reported as "already-done", not as a failure.
- * @throws the contract error for any other revert.
- */
-export async function submitTokenize(
-  walletClient: WalletClient<Transport, Chain, Account>,
-  deployment: Deployment,
-  collected: CollectedQuorum,
-  predecessorHint: bigint,
-): Promise<TokenizeSubmission> {
-  const client = walletClient.extend(publicActions);
-  const { message, digest } = collected;
-  const args = [message.batch, message.owner, message.lockRef, predecessorHint, message.epoch, message.deadline, collected.signatures] as const;
-  try {
-    await client.simulateContract({ address: deployment.contracts.bridge, abi: tokenizeAbi, functionName: "tokenize", args });
-  } catch (error) {
-    if (revertName(error) === "AttestationAlreadyUsed") return { status: "already-done", digest };
-    throw error;
-  }
-  const hash = await client.writeContract({ address: deployment.contracts.bridge, abi: tokenizeAbi, functionName: "tokenize", args });
-  const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 50 });
-  if (receipt.status !== "success") {
-    const consumed = await client.readContract({ address: deployment.contracts.quorum, abi: oracleQuorumAbi, functionName: "isConsumed", args: [digest] });
-    if (consumed) return { status: "already-done", digest };
-    throw new Error(`tokenize transaction ${hash} reverted`);
-  }
-  const [tokenized] = parseEventLogs({ abi: registryBridgeAbi, logs: receipt.logs, eventName: "Tokenized" });
-  return { status: "tokenized", batchId: tokenized.args.batchId, transactionHash: hash, digest };
-}
-
-/** `RegistryBridge.tokenize`'s `predecessorHint`: the start of the tokenized block just before `batch` in its serial namespace. */
-export async function predecessorHintFor(
-  walletClient: WalletClient<Transport, Chain, Account>,
-  deployment: Deployment,
-  batch: TokenizeMessage["batch"],
-): Promise<bigint> {
-  const client = walletClient.extend(publicActions);
-  const credit = deployment.contracts.credit;
-  const namespace = await client.readContract({ address: credit, abi: carbonCreditAbi, functionName: "serialNamespace", args: [batch.registry, batch.serialScope] });
-  return client.readContract({ address: credit, abi: carbonCreditAbi, functionName: "serialPredecessor", args: [namespace, batch.serialStart] });
-}
-
-function revertName(error: unknown): string | undefined {
-  if (!(error instanceof BaseError)) return undefined;
-  const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
-  return reverted instanceof ContractFunctionRevertedError ? reverted.data?.errorName : undefined;
-}

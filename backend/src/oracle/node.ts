@@ -1,15 +1,41 @@
 /**
- * An oracle node's tokenization signer (fetch-after-notify): given only the id of a registry lock,
- * it reads the registry itself, checks that the lock completed into the platform custody account
- * and that the serial block is LOCKED there under the lock's reference, derives the on-chain
- * BatchInfo from the registry's serial, and signs a TokenizeAttestation (EIP-712, quorum domain).
+ * An oracle node's signer (fetch-after-notify): given only the id of a registry operation, it reads
+ * the registry itself — and, for verdicts on on-chain requests, the chain — and signs the EIP-712
+ * attestation (quorum domain) the operation warrants:
+ *
+ * | registry operation                                  | attestation            | consumer                                |
+ * |-----------------------------------------------------|------------------------|-----------------------------------------|
+ * | LOCK completed into the platform custody account    | TokenizeAttestation    | RegistryBridge.tokenize                 |
+ * | RETIREMENT completed / rejected (`certificate <id>`) | RetirementConfirmation | RetirementCertificate.confirmRetirement |
+ * | REDEMPTION completed / rejected (`redemption <id>`)  | RedemptionResult       | RegistryBridge.finalizeRedemption       |
+ * | TRANSFER completed with memo `trade 0x<tradeId>`    | TradeConfirmation      | SettlementEscrow.release                |
+ *
+ * Nothing the caller says is trusted but the operation id and the deadline.
  */
-import { getAddress, isAddress, type Address, type Hex, type LocalAccount } from "viem";
-import { ATTESTATION_TYPES, quorumDomain, type TokenizeMessage } from "../chain/eip712";
+import { getAddress, isAddress, keccak256, parseEventLogs, stringToHex, size, type Address, type Hex, type LocalAccount, type PublicClient } from "viem";
+import { carbonCreditAbi, registryBridgeAbi, retirementCertificateAbi, settlementEscrowAbi } from "../chain/abis";
+import type { Deployment } from "../chain/deployment";
+import {
+  ATTESTATION_TYPES,
+  quorumDomain,
+  type AttestationMessages,
+  type RedemptionResultMessage,
+  type RetirementConfirmationMessage,
+  type TokenizeMessage,
+  type TradeConfirmationMessage,
+} from "../chain/eip712";
 import { DomainValidationError, toBatchInfo, type RegistryId } from "../domain";
 import { RegistryApiError, SerialFormatError, type RegistryAdapter, type RegistryOperation, type SerialBlockStatus } from "../registry";
 import { AttestationRefusedError, RegistryUnavailableError } from "./errors";
-import type { LockRecord, LockRecordSource } from "./lockRecords";
+
+export type AttestationKind = keyof AttestationMessages;
+
+/** A signed attestation of any kind. */
+export type SignedAttestation = {
+  [K in AttestationKind]: { readonly kind: K; readonly signer: Address; readonly signature: Hex; readonly message: AttestationMessages[K] };
+}[AttestationKind];
+
+export type SignedTokenizeAttestation = Extract<SignedAttestation, { kind: "TokenizeAttestation" }>;
 
 export interface OracleNodeOptions {
   /** The node's own signing key. */
@@ -18,21 +44,20 @@ export interface OracleNodeOptions {
   readonly registries: Partial<Record<RegistryId, RegistryAdapter>>;
   /** The platform custody account in each registry. */
   readonly custodyAccounts: Partial<Record<RegistryId, string>>;
-  /** Where the node reads a lock's destination account and wallet memo. */
-  readonly lockRecords: LockRecordSource;
-  readonly chainId: number;
-  readonly quorumAddress: Address;
-  /** The quorum's current signer-set epoch, read from the chain. */
-  readonly readEpoch: () => Promise<bigint>;
+  /** The chain the node reads retirements, redemptions and trades from. */
+  readonly publicClient: PublicClient;
+  readonly deployment: Deployment;
   /** Current unix time in seconds. */
   readonly now: () => bigint;
   /** Longest validity the node grants a signature (deadline - now); 1 hour by default. */
   readonly maxTtlSeconds?: bigint;
+  /** Called after each signature (metrics). */
+  readonly onSigned?: (kind: AttestationKind) => void;
 }
 
-export interface AttestLockRequest {
+export interface AttestRequest {
   readonly registry: RegistryId;
-  /** The registry's id of the LOCK operation. */
+  /** The registry's id of the operation. */
   readonly operationId: string;
   /**
    * Last unix second the signature is valid. The aggregator picks it so that every node signs the
@@ -41,37 +66,49 @@ export interface AttestLockRequest {
   readonly deadline: bigint;
 }
 
-export interface SignedTokenizeAttestation {
-  readonly signer: Address;
-  readonly signature: Hex;
-  readonly message: TokenizeMessage;
-}
-
 export interface OracleNode {
   readonly signer: Address;
   /**
-   * @throws AttestationRefusedError naming why the lock does not warrant a mint.
-   * @throws RegistryUnavailableError when the registry could not be read (retryable).
+   * @throws AttestationRefusedError naming why the operation warrants no attestation.
+   * @throws RegistryUnavailableError when the registry or chain could not be read (retryable).
    */
-  attestLock(request: AttestLockRequest): Promise<SignedTokenizeAttestation>;
+  attest(request: AttestRequest): Promise<SignedAttestation>;
 }
 
 const DEFAULT_MAX_TTL_SECONDS = 3600n;
+const RETIREMENT_REFERENCE = /^certificate (\d{1,78}) on chain (\d{1,20})$/;
+const REDEMPTION_REFERENCE = /^redemption (\d{1,78}) on chain (\d{1,20})$/;
+/** The memo of a registry transfer that delivers an escrow trade. */
+export const TRADE_MEMO = /^trade (0x[0-9a-fA-F]{64})$/;
+const PENDING = 1;
 
-/** The typed data of a tokenize attestation in the quorum domain on `chainId` at `quorum`. */
-export function tokenizeTypedData(chainId: number, quorum: Address, message: TokenizeMessage) {
+/** The typed data of an attestation of `kind` in the quorum domain on `chainId` at `quorum`. */
+export function attestationTypedData<K extends AttestationKind>(kind: K, chainId: number, quorum: Address, message: AttestationMessages[K]) {
   return {
     domain: quorumDomain(chainId, quorum),
-    types: ATTESTATION_TYPES.TokenizeAttestation,
-    primaryType: "TokenizeAttestation" as const,
+    types: ATTESTATION_TYPES[kind],
+    primaryType: kind,
     message,
-  };
+  } as const;
+}
+
+/** The typed data of a tokenize attestation (kept for callers that only tokenize). */
+export function tokenizeTypedData(chainId: number, quorum: Address, message: TokenizeMessage) {
+  return attestationTypedData("TokenizeAttestation", chainId, quorum, message);
+}
+
+/** A registry's reference as the bytes32 the chain keeps: the text itself when it fits, else its keccak256. */
+export function registryRefOf(reference: string): Hex {
+  const hex = stringToHex(reference);
+  return size(hex) <= 32 ? stringToHex(reference, { size: 32 }) : keccak256(hex);
 }
 
 export function createOracleNode(options: OracleNodeOptions): OracleNode {
   const maxTtl = options.maxTtlSeconds ?? DEFAULT_MAX_TTL_SECONDS;
+  const { publicClient, deployment } = options;
+  const chainId = deployment.chainId;
 
-  async function attestLock(request: AttestLockRequest): Promise<SignedTokenizeAttestation> {
+  async function attest(request: AttestRequest): Promise<SignedAttestation> {
     const adapter = options.registries[request.registry];
     const custodyAccount = options.custodyAccounts[request.registry];
     if (adapter === undefined || custodyAccount === undefined) {
@@ -81,25 +118,188 @@ export function createOracleNode(options: OracleNodeOptions): OracleNode {
     if (request.deadline <= now || request.deadline > now + maxTtl) {
       throw new AttestationRefusedError("DEADLINE_OUT_OF_RANGE", `deadline ${request.deadline} is not within (${now}, ${now + maxTtl}]`);
     }
-
     const operation = await readRegistry(() => adapter.getOperation(request.operationId));
-    const lockedSerial = requireCompletedLock(operation, request.operationId);
-    const record = await readRegistry(() => options.lockRecords(request.registry, request.operationId));
-    const owner = requireCustodyLock(record, request.operationId, custodyAccount);
-    const block = await readRegistry(() => adapter.getSerialBlockStatus(lockedSerial));
-    const { lockRef, quantity } = requireLockedInCustody(block, lockedSerial, custodyAccount);
-    const batch = batchInfoOf(adapter, lockedSerial);
-    if (quantity !== batch.serialEnd - batch.serialStart + 1n) {
-      throw new AttestationRefusedError("QUANTITY_MISMATCH", `block ${lockedSerial} holds ${quantity}, its serial range says ${batch.serialEnd - batch.serialStart + 1n}`);
+    if (operation === null) throw new AttestationRefusedError("OPERATION_NOT_FOUND", `the registry has no operation ${request.operationId}`);
+    if (operation.registry !== request.registry) {
+      throw new AttestationRefusedError("OPERATION_NOT_FOUND", `operation ${request.operationId} belongs to ${operation.registry}`);
     }
-
-    const epoch = await options.readEpoch();
-    const message: TokenizeMessage = { batch, owner, lockRef, epoch, deadline: request.deadline };
-    const signature = await options.account.signTypedData(tokenizeTypedData(options.chainId, options.quorumAddress, message));
-    return { signer: options.account.address, signature, message };
+    if (operation.status === "PENDING") throw new AttestationRefusedError("NOT_COMPLETED", `operation ${request.operationId} is PENDING`);
+    const context = { adapter, custodyAccount, deadline: request.deadline };
+    switch (operation.kind) {
+      case "LOCK":
+        return sign("TokenizeAttestation", await tokenizeMessage(operation, context));
+      case "RETIREMENT":
+        return sign("RetirementConfirmation", await retirementMessage(operation, context));
+      case "REDEMPTION":
+        return sign("RedemptionResult", await redemptionMessage(operation, context));
+      case "TRANSFER":
+        return sign("TradeConfirmation", await tradeMessage(operation, context));
+    }
   }
 
-  return { signer: options.account.address, attestLock };
+  async function sign<K extends AttestationKind>(kind: K, message: AttestationMessages[K]): Promise<SignedAttestation> {
+    const signature = await options.account.signTypedData(attestationTypedData(kind, chainId, deployment.contracts.quorum, message) as never);
+    options.onSigned?.(kind);
+    return { kind, signer: options.account.address, signature, message } as SignedAttestation;
+  }
+
+  interface Context {
+    readonly adapter: RegistryAdapter;
+    readonly custodyAccount: string;
+    readonly deadline: bigint;
+  }
+
+  async function tokenizeMessage(operation: RegistryOperation, { adapter, custodyAccount, deadline }: Context): Promise<TokenizeMessage> {
+    const id = operation.operationId;
+    if (operation.status === "REJECTED") throw new AttestationRefusedError("LOCK_REJECTED", `the registry rejected lock ${id}: ${operation.rejectionReason}`);
+    if (operation.resultSerial === null) throw new AttestationRefusedError("MALFORMED_SERIAL", `completed lock ${id} names no single locked block`);
+    if (operation.toAccount !== custodyAccount) {
+      throw new AttestationRefusedError("WRONG_CUSTODY_ACCOUNT", `lock ${id} moved the credits to ${operation.toAccount}, not to the platform custody account ${custodyAccount}`);
+    }
+    const memo = operation.memo?.trim() ?? "";
+    if (!isAddress(memo, { strict: false })) {
+      throw new AttestationRefusedError("MISSING_OWNER", `lock ${id} carries no destination wallet (memo ${JSON.stringify(operation.memo)})`);
+    }
+    const block = await readRegistry(() => adapter.getSerialBlockStatus(operation.resultSerial as string));
+    const { lockRef, quantity } = requireLockedInCustody(block, operation.resultSerial, custodyAccount);
+    const batch = batchInfoOf(adapter, operation.resultSerial);
+    if (quantity !== batch.serialEnd - batch.serialStart + 1n) {
+      throw new AttestationRefusedError("QUANTITY_MISMATCH", `block ${operation.resultSerial} holds ${quantity}, its serial range says ${batch.serialEnd - batch.serialStart + 1n}`);
+    }
+    return { batch, owner: getAddress(memo), lockRef, epoch: await readEpoch(), deadline };
+  }
+
+  async function retirementMessage(operation: RegistryOperation, { adapter, custodyAccount, deadline }: Context): Promise<RetirementConfirmationMessage> {
+    const certificateId = platformId(operation, RETIREMENT_REFERENCE, "certificate");
+    if (operation.fromAccount !== custodyAccount) {
+      throw new AttestationRefusedError("WRONG_CUSTODY_ACCOUNT", `retirement ${operation.operationId} retired credits of ${operation.fromAccount}, not of the platform custody account`);
+    }
+    const certificate = await readChain(() =>
+      publicClient.readContract({ address: deployment.contracts.certificate, abi: retirementCertificateAbi, functionName: "certificate", args: [certificateId] }),
+    ).catch((error: unknown) => {
+      if (error instanceof RegistryUnavailableError) throw error;
+      throw new AttestationRefusedError("UNKNOWN_ON_CHAIN", `there is no certificate ${certificateId} on chain ${chainId}`, { cause: error });
+    });
+    if (certificate.status !== PENDING) throw new AttestationRefusedError("ALREADY_SETTLED", `certificate ${certificateId} is no longer pending`);
+    const accepted = operation.status === "COMPLETED";
+    if (accepted) await requireRange(adapter, operation, certificate.batchId, certificate.firstSerial, certificate.lastSerial);
+    else await requireNamespace(adapter, operation.serial, certificate.batchId);
+    return { certificateId, lastSerial: certificate.lastSerial, accepted, registryRef: referenceOf(operation), epoch: await readEpoch(), deadline };
+  }
+
+  async function redemptionMessage(operation: RegistryOperation, { adapter, custodyAccount, deadline }: Context): Promise<RedemptionResultMessage> {
+    const redemptionId = platformId(operation, REDEMPTION_REFERENCE, "redemption");
+    if (operation.fromAccount !== custodyAccount) {
+      throw new AttestationRefusedError("WRONG_CUSTODY_ACCOUNT", `redemption ${operation.operationId} moves credits of ${operation.fromAccount}, not of the platform custody account`);
+    }
+    const redemption = await readChain(() =>
+      publicClient.readContract({ address: deployment.contracts.bridge, abi: registryBridgeAbi, functionName: "redemption", args: [redemptionId] }),
+    );
+    if (redemption.status === 0) throw new AttestationRefusedError("UNKNOWN_ON_CHAIN", `there is no redemption ${redemptionId} on chain ${chainId}`);
+    if (redemption.status !== PENDING) throw new AttestationRefusedError("ALREADY_SETTLED", `redemption ${redemptionId} is no longer pending`);
+    const accepted = operation.status === "COMPLETED";
+    if (accepted) await requireRange(adapter, operation, redemption.batchId, redemption.firstSerial, redemption.lastSerial);
+    else await requireNamespace(adapter, operation.serial, redemption.batchId);
+    return {
+      redemptionId,
+      batchId: redemption.batchId,
+      firstSerial: redemption.firstSerial,
+      lastSerial: redemption.lastSerial,
+      accepted,
+      registryRef: referenceOf(operation),
+      epoch: await readEpoch(),
+      deadline,
+    };
+  }
+
+  async function tradeMessage(operation: RegistryOperation, { adapter, deadline }: Context): Promise<TradeConfirmationMessage> {
+    const id = operation.operationId;
+    const match = TRADE_MEMO.exec(operation.memo ?? "");
+    if (match === null) throw new AttestationRefusedError("NOT_ATTESTABLE", `transfer ${id} references no escrow trade (memo ${JSON.stringify(operation.memo)})`);
+    if (operation.status !== "COMPLETED") throw new AttestationRefusedError("TRANSFER_REJECTED", `the registry rejected transfer ${id}: ${operation.rejectionReason}`);
+    const tradeId = match[1].toLowerCase() as Hex;
+    const trade = await lockedTrade(publicClient, deployment, tradeId);
+    if (trade === null) throw new AttestationRefusedError("UNKNOWN_ON_CHAIN", `no trade ${tradeId} is locked in the escrow on chain ${chainId}`);
+    if (operation.quantity === null || BigInt(operation.quantity) !== trade.quantity) {
+      throw new AttestationRefusedError("QUANTITY_MISMATCH", `transfer ${id} moved ${operation.quantity} units, trade ${tradeId} is for ${trade.quantity}`);
+    }
+    await requireNamespace(adapter, operation.resultSerial ?? operation.serial, trade.batchId);
+    return { tradeId, registryRef: referenceOf(operation), epoch: await readEpoch(), deadline };
+  }
+
+  function platformId(operation: RegistryOperation, pattern: RegExp, what: string): bigint {
+    const match = pattern.exec(operation.platformReference ?? "");
+    if (match === null) {
+      throw new AttestationRefusedError("NOT_ATTESTABLE", `${operation.kind.toLowerCase()} ${operation.operationId} names no platform ${what} (reference ${JSON.stringify(operation.platformReference)})`);
+    }
+    if (Number(match[2]) !== chainId) {
+      throw new AttestationRefusedError("WRONG_CHAIN", `${operation.kind.toLowerCase()} ${operation.operationId} is for chain ${match[2]}, this node attests chain ${chainId}`);
+    }
+    return BigInt(match[1]);
+  }
+
+  /** The completed operation produced exactly serials first..last of on-chain batch `batchId`. */
+  async function requireRange(adapter: RegistryAdapter, operation: RegistryOperation, batchId: bigint, first: bigint, last: bigint): Promise<void> {
+    if (operation.resultSerial === null) throw new AttestationRefusedError("MALFORMED_SERIAL", `operation ${operation.operationId} names no single serial range`);
+    const produced = await requireNamespace(adapter, operation.resultSerial, batchId);
+    if (produced.serialStart !== first || produced.serialEnd !== last) {
+      throw new AttestationRefusedError(
+        "RANGE_MISMATCH",
+        `the registry processed serials ${produced.serialStart}-${produced.serialEnd}, the chain expects ${first}-${last}`,
+      );
+    }
+  }
+
+  /** The serial lies in on-chain batch `batchId`'s registry namespace and range. */
+  async function requireNamespace(adapter: RegistryAdapter, serial: string, batchId: bigint): Promise<TokenizeMessage["batch"]> {
+    const info = batchInfoOf(adapter, serial);
+    const [meta, state] = await readChain(() =>
+      Promise.all([
+        publicClient.readContract({ address: deployment.contracts.credit, abi: carbonCreditAbi, functionName: "batchMeta", args: [batchId] }),
+        publicClient.readContract({ address: deployment.contracts.credit, abi: carbonCreditAbi, functionName: "serialState", args: [batchId] }),
+      ]),
+    );
+    if (meta.registry !== info.registry || meta.serialScope !== info.serialScope || info.serialStart < state.serialStart || info.serialEnd > state.serialEnd) {
+      throw new AttestationRefusedError("RANGE_MISMATCH", `serial ${serial} is not part of on-chain batch ${batchId}`);
+    }
+    return info;
+  }
+
+  function readEpoch(): Promise<bigint> {
+    return readChain(() => publicClient.readContract({ address: deployment.contracts.quorum, abi: quorumEpochAbi, functionName: "epoch" }));
+  }
+
+  return { signer: options.account.address, attest };
+}
+
+const quorumEpochAbi = [{ type: "function", name: "epoch", stateMutability: "view", inputs: [], outputs: [{ type: "uint64" }] }] as const;
+
+/** The registry reference the chain records: the registry's own reference, or the operation id for a refusal. */
+function referenceOf(operation: RegistryOperation): Hex {
+  return registryRefOf(operation.registryRef ?? `${operation.registry}:${operation.operationId}`);
+}
+
+export interface LockedTrade {
+  readonly orderHash: Hex;
+  readonly seller: Address;
+  readonly buyer: Address;
+  readonly batchId: bigint;
+  readonly quantity: bigint;
+  readonly orderOffset: bigint;
+  readonly releaseDeadline: bigint;
+  readonly amount: bigint;
+  readonly fee: bigint;
+}
+
+/** The trade `tradeId` as the escrow's TradeLocked event recorded it, or null when it never was locked. */
+export async function lockedTrade(publicClient: PublicClient, deployment: Deployment, tradeId: Hex): Promise<LockedTrade | null> {
+  const escrow = deployment.contracts.escrow;
+  if (escrow === undefined) return null;
+  const logs = await readChain(() =>
+    publicClient.getContractEvents({ address: escrow, abi: settlementEscrowAbi, eventName: "TradeLocked", args: { tradeId }, fromBlock: BigInt(deployment.blockNumber) }),
+  );
+  const [log] = parseEventLogs({ abi: settlementEscrowAbi, logs, eventName: "TradeLocked" });
+  return log === undefined ? null : log.args.trade;
 }
 
 /** Runs a registry read, turning API failures into a refusal (not retryable) or unavailability. */
@@ -115,31 +315,17 @@ async function readRegistry<T>(read: () => Promise<T>): Promise<T> {
   }
 }
 
-/** @returns the serial of the block the lock produced. */
-function requireCompletedLock(operation: RegistryOperation | null, operationId: string): string {
-  if (operation === null) throw new AttestationRefusedError("OPERATION_NOT_FOUND", `the registry has no operation ${operationId}`);
-  if (operation.kind !== "LOCK") throw new AttestationRefusedError("NOT_A_LOCK", `operation ${operationId} is a ${operation.kind}`);
-  if (operation.status === "REJECTED") {
-    throw new AttestationRefusedError("LOCK_REJECTED", `the registry rejected lock ${operationId}: ${operation.rejectionReason}`);
+/** Runs a chain read; a failure to reach the node is unavailability (retryable). */
+async function readChain<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === "HttpRequestError" || name === "TimeoutError" || name === "SocketClosedError") {
+      throw new RegistryUnavailableError(`chain unavailable: ${(error as Error).message}`, { cause: error });
+    }
+    throw error;
   }
-  if (operation.status !== "COMPLETED") throw new AttestationRefusedError("NOT_COMPLETED", `lock ${operationId} is ${operation.status}`);
-  if (operation.resultSerial === null) {
-    throw new AttestationRefusedError("MALFORMED_SERIAL", `completed lock ${operationId} names no single locked block`);
-  }
-  return operation.resultSerial;
-}
-
-/** @returns the owner wallet from the lock's memo. */
-function requireCustodyLock(record: LockRecord | null, operationId: string, custodyAccount: string): Address {
-  if (record === null) throw new AttestationRefusedError("OPERATION_NOT_FOUND", `the registry has no lock record ${operationId}`);
-  if (record.toAccount !== custodyAccount) {
-    throw new AttestationRefusedError("WRONG_CUSTODY_ACCOUNT", `lock ${operationId} moved the credits to ${record.toAccount}, not to the platform custody account ${custodyAccount}`);
-  }
-  const memo = record.memo?.trim() ?? "";
-  if (!isAddress(memo, { strict: false })) {
-    throw new AttestationRefusedError("MISSING_OWNER", `lock ${operationId} carries no destination wallet (memo ${JSON.stringify(record.memo)})`);
-  }
-  return getAddress(memo);
 }
 
 /** @returns the lock reference the registry holds the block under, and the block's quantity. */

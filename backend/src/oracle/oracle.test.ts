@@ -1,7 +1,7 @@
 /**
  * End to end with real parts: a Hardhat chain with the ledger (2-of-3 quorum), the registry
- * simulator (manual cycles), three oracle node servers on 127.0.0.1 (one per quorum key) and the
- * aggregator submitting RegistryBridge.tokenize.
+ * simulator (manual cycles), three oracle node servers on 127.0.0.1 (one per quorum key), the
+ * aggregator and the submitter sending RegistryBridge.tokenize.
  */
 import express from "express";
 import { createServer } from "node:http";
@@ -15,9 +15,9 @@ import { createRegistryAdapter, registryApiBaseUrl, type RegistryAdapter } from 
 import { DEFAULT_PLATFORM_CUSTODY_ACCOUNT_IDS, type RunningRegistrySimulator } from "../registry/simulator";
 import { seedHolding, startTestSimulator, type SimulatorClient } from "../registry/simulator/testing";
 import { ledgerActions, startTestChain, testRef, type TestChain } from "../testing";
-import { collectQuorum, predecessorHintFor, QuorumNotReachedError, submitTokenize, type TokenizeQuorumRequest } from "./aggregator";
-import { nativeLockRecordSource } from "./lockRecords";
+import { collectQuorum, QuorumNotReachedError, type QuorumRequest } from "./aggregator";
 import { createOracleNode } from "./node";
+import { AttestationSubmitter } from "./submitter";
 import { startOracleNodeServer, type RunningOracleNodeServer } from "./server";
 
 let chain: TestChain;
@@ -35,10 +35,8 @@ function startNode(key: Hex, registryServerUrl = sim.url): Promise<RunningOracle
     account: privateKeyToAccount(key),
     registries: { VERRA: createRegistryAdapter("VERRA", { baseUrl: registryApiBaseUrl(registryServerUrl, "VERRA"), timeoutMs: 2_000 }) },
     custodyAccounts: { VERRA: DEFAULT_PLATFORM_CUSTODY_ACCOUNT_IDS.VERRA },
-    lockRecords: nativeLockRecordSource(registryServerUrl, { timeoutMs: 2_000 }),
-    chainId: chain.chainId,
-    quorumAddress: chain.deployment.contracts.quorum,
-    readEpoch: () => chain.publicClient.readContract({ address: chain.deployment.contracts.quorum, abi: oracleQuorumAbi, functionName: "epoch" }),
+    publicClient: chain.publicClient,
+    deployment: chain.deployment,
     now: () => BigInt(Math.floor(Date.now() / 1000)),
   });
   return startOracleNodeServer(node);
@@ -79,11 +77,11 @@ async function lockIntoCustody(owner: Address, options: { custodyAccount?: strin
   return { issuance, operation };
 }
 
-async function quorumRequest(operationId: string): Promise<TokenizeQuorumRequest> {
+async function quorumRequest(operationId: string): Promise<QuorumRequest> {
   return { registry: "VERRA", operationId, deadline: (await chain.latestTimestamp()) + 600n };
 }
 
-function collect(nodeUrls: string[], request: TokenizeQuorumRequest) {
+function collect(nodeUrls: string[], request: QuorumRequest) {
   return collectQuorum({
     nodeUrls,
     request,
@@ -96,7 +94,7 @@ function collect(nodeUrls: string[], request: TokenizeQuorumRequest) {
 }
 
 async function postToNode(url: string, body: unknown) {
-  const response = await fetch(`${url}/v1/attestations/tokenize`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const response = await fetch(`${url}/v1/attestations`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   return { status: response.status, body: (await response.json()) as { error?: { code: string } } };
 }
 
@@ -118,24 +116,23 @@ describe("tokenization through the oracle quorum", () => {
     expect(collected.signers).toHaveLength(2);
     expect([...collected.signers].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))).toEqual(collected.signers);
     expect(collected.signatures).toHaveLength(2 + 2 * 65 * 2);
-    expect(collected.message).toMatchObject({ owner, lockRef: testRef(`lock-${issuance.id}`) });
+    expect(collected.attestation).toMatchObject({ kind: "TokenizeAttestation", message: { owner, lockRef: testRef(`lock-${issuance.id}`) } });
 
-    const wallet = submitter();
-    const hint = await predecessorHintFor(wallet, chain.deployment, collected.message.batch);
-    const result = await submitTokenize(wallet, chain.deployment, collected, hint);
-    expect(result.status).toBe("tokenized");
-    if (result.status !== "tokenized") return;
+    const submitterOf = new AttestationSubmitter({ walletClient: submitter(), publicClient: chain.publicClient, deployment: chain.deployment });
+    const [result] = await submitterOf.submit([{ key: "lock", quorum: collected }]);
+    expect(result).toMatchObject({ key: "lock", status: "applied" });
     const credit = chain.deployment.contracts.credit;
     const read = chain.publicClient;
-    expect(await read.readContract({ address: credit, abi: carbonCreditAbi, functionName: "balanceOf", args: [owner, result.batchId] })).toBe(1000n);
-    expect(await read.readContract({ address: credit, abi: carbonCreditAbi, functionName: "serialState", args: [result.batchId] })).toMatchObject({
+    const batchId = await read.readContract({ address: credit, abi: carbonCreditAbi, functionName: "batchCount" });
+    expect(await read.readContract({ address: credit, abi: carbonCreditAbi, functionName: "balanceOf", args: [owner, batchId] })).toBe(1000n);
+    expect(await read.readContract({ address: credit, abi: carbonCreditAbi, functionName: "serialState", args: [batchId] })).toMatchObject({
       serialStart: BigInt(issuance.serialStart),
       serialEnd: BigInt(issuance.serialEnd),
     });
 
     // The same quorum again changes nothing.
-    expect(await submitTokenize(wallet, chain.deployment, collected, hint)).toEqual({ status: "already-done", digest: collected.digest });
-    expect(await read.readContract({ address: credit, abi: carbonCreditAbi, functionName: "balanceOf", args: [owner, result.batchId] })).toBe(1000n);
+    expect(await submitterOf.submit([{ key: "again", quorum: collected }])).toEqual([{ key: "again", status: "already-done", reason: "attestation already consumed" }]);
+    expect(await read.readContract({ address: credit, abi: carbonCreditAbi, functionName: "balanceOf", args: [owner, batchId] })).toBe(1000n);
   }, 30_000);
 
   it("refuses a lock into a custody account that is not the platform's", async () => {
@@ -185,7 +182,7 @@ describe("tokenization through the oracle quorum", () => {
   });
 
   describe("aggregation against faulty nodes", () => {
-    let request: TokenizeQuorumRequest;
+    let request: QuorumRequest;
 
     beforeAll(async () => {
       const { operation } = await lockIntoCustody(chain.users[2].address);
@@ -215,7 +212,7 @@ describe("tokenization through the oracle quorum", () => {
       const tampering = await startTamperingProxy(nodes[1].url, (body) => ({ ...body, message: { ...body.message, owner: chain.users[9].address } }));
       try {
         const collected = await collect([tampering.url, nodes[0].url, nodes[2].url], request);
-        expect(collected.message.owner).toBe(chain.users[2].address);
+        expect(collected.attestation.message).toMatchObject({ owner: chain.users[2].address });
         expect(collected.signers).not.toContain(privateKeyToAccount(chain.oracleKeys[1]).address);
 
         const short = await collect([tampering.url, nodes[0].url], request).catch((e: unknown) => e);
@@ -238,8 +235,8 @@ interface NodeAnswer {
 async function startTamperingProxy(target: string, rewrite: (body: NodeAnswer) => NodeAnswer): Promise<RunningOracleNodeServer> {
   const app = express();
   app.use(express.json());
-  app.post("/v1/attestations/tokenize", async (req, res) => {
-    const answer = await fetch(`${target}/v1/attestations/tokenize`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(req.body) });
+  app.post("/v1/attestations", async (req, res) => {
+    const answer = await fetch(`${target}/v1/attestations`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(req.body) });
     res.status(answer.status).json(rewrite((await answer.json()) as NodeAnswer));
   });
   const server = createServer(app);

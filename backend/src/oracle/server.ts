@@ -1,21 +1,24 @@
 /**
  * One oracle node as an HTTP service (its own key, its own process or port):
  *
- *   POST /v1/attestations/tokenize  {registry, operationId, deadline}
- *        → 200 {signer, signature, message}   (bigints as decimal strings)
+ *   POST /v1/attestations  {registry, operationId, deadline}
+ *        → 200 {kind, signer, signature, message}   (bigints as decimal strings)
  *        → 400 bad input · 409 refusal {error: {code, message}} · 503 registry unavailable
  *   GET  /health → 200 {status: "ok", signer}
+ *   GET  /metrics → Prometheus text of `metrics` (when given)
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import { AttestationRefusedError, RegistryUnavailableError } from "./errors";
 import type { OracleNode } from "./node";
-import { ORACLE_API_PATHS, signedTokenizeAttestationToJson, tokenizeAttestationRequestSchema } from "./wire";
+import { attestationRequestSchema, ORACLE_API_PATHS, signedAttestationToJson } from "./wire";
 
 const errorBody = (code: string, message: string) => ({ error: { code, message } });
 
-export function createOracleNodeApp(node: OracleNode): express.Express {
+export function createOracleNodeApp(node: OracleNode, options: { metrics?: Registry; logger?: Logger } = {}): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.use(express.json({ limit: "16kb" }));
@@ -24,20 +27,30 @@ export function createOracleNodeApp(node: OracleNode): express.Express {
     res.json({ status: "ok", signer: node.signer });
   });
 
-  app.post(ORACLE_API_PATHS.tokenize, async (req, res) => {
-    const parsed = tokenizeAttestationRequestSchema.safeParse(req.body);
+  const metrics = options.metrics;
+  if (metrics !== undefined) {
+    app.get(ORACLE_API_PATHS.metrics, async (_req, res) => {
+      res.type(metrics.contentType).send(await metrics.metrics());
+    });
+  }
+
+  app.post(ORACLE_API_PATHS.attest, async (req, res) => {
+    const parsed = attestationRequestSchema.safeParse(req.body);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.map(String).join(".") || "(body)"}: ${i.message}`).join("; ");
       res.status(400).json(errorBody("INVALID_REQUEST", issues));
       return;
     }
     try {
-      const signed = await node.attestLock(parsed.data);
-      res.json(signedTokenizeAttestationToJson(signed));
+      const signed = await node.attest(parsed.data);
+      res.json(signedAttestationToJson(signed));
     } catch (error) {
       if (error instanceof AttestationRefusedError) res.status(409).json(errorBody(error.code, error.message));
       else if (error instanceof RegistryUnavailableError) res.status(503).json(errorBody("REGISTRY_UNAVAILABLE", error.message));
-      else res.status(500).json(errorBody("INTERNAL", "the node failed; see its log"));
+      else {
+        options.logger?.error({ err: error, operationId: parsed.data.operationId }, "oracle node: attestation failed");
+        res.status(500).json(errorBody("INTERNAL", "the node failed; see its log"));
+      }
     }
   });
 
@@ -59,9 +72,12 @@ export interface RunningOracleNodeServer {
 }
 
 /** Serves `node` on `host:port` (port 0 = any free port). */
-export async function startOracleNodeServer(node: OracleNode, options: { host?: string; port?: number } = {}): Promise<RunningOracleNodeServer> {
+export async function startOracleNodeServer(
+  node: OracleNode,
+  options: { host?: string; port?: number; metrics?: Registry; logger?: Logger } = {},
+): Promise<RunningOracleNodeServer> {
   const host = options.host ?? "127.0.0.1";
-  const server = createServer(createOracleNodeApp(node));
+  const server = createServer(createOracleNodeApp(node, { metrics: options.metrics, logger: options.logger }));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, host, () => {

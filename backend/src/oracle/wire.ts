@@ -2,13 +2,14 @@
  * JSON shapes between the aggregator and the oracle nodes' HTTP API: bigints as decimal strings,
  * hex as 0x strings. Both sides validate with these schemas.
  */
-import type { Address, Hex } from "viem";
+import type { Hex } from "viem";
 import { z } from "zod";
-import type { TokenizeMessage } from "../chain/eip712";
+import type { AttestationMessages } from "../chain/eip712";
 import { addressSchema, bytes32Schema, registryIdSchema, uintStringSchema } from "../domain";
+import type { SignedAttestation } from "./node";
 
 /** Routes of an oracle node's HTTP API (`server.ts`). */
-export const ORACLE_API_PATHS = { tokenize: "/v1/attestations/tokenize", health: "/health" } as const;
+export const ORACLE_API_PATHS = { attest: "/v1/attestations", health: "/health", metrics: "/metrics" } as const;
 
 const hexSchema = (bytes: number) =>
   z
@@ -18,15 +19,15 @@ const hexSchema = (bytes: number) =>
 const uintSchema = uintStringSchema.transform((value) => BigInt(value));
 const smallUintSchema = z.number().int().min(0).max(0xffffffff);
 
-export const tokenizeAttestationRequestSchema = z.strictObject({
+export const attestationRequestSchema = z.strictObject({
   registry: registryIdSchema,
   operationId: z.string().min(1).max(128),
   /** Last unix second the signature is valid, as a decimal string. */
   deadline: uintSchema,
 });
-export type TokenizeAttestationRequestJson = z.input<typeof tokenizeAttestationRequestSchema>;
+export type AttestationRequestJson = z.input<typeof attestationRequestSchema>;
 
-export const tokenizeMessageSchema = z.strictObject({
+const tokenizeMessageSchema = z.strictObject({
   batch: z.strictObject({
     registry: hexSchema(16),
     projectId: hexSchema(16),
@@ -49,32 +50,60 @@ export const tokenizeMessageSchema = z.strictObject({
   deadline: uintSchema,
 });
 
-export const signedTokenizeAttestationSchema = z.strictObject({
-  signer: addressSchema,
-  signature: hexSchema(65),
-  message: tokenizeMessageSchema,
+const retirementMessageSchema = z.strictObject({
+  certificateId: uintSchema,
+  lastSerial: uintSchema,
+  accepted: z.boolean(),
+  registryRef: bytes32Schema,
+  epoch: uintSchema,
+  deadline: uintSchema,
 });
-export type SignedTokenizeAttestationJson = z.input<typeof signedTokenizeAttestationSchema>;
+
+const redemptionMessageSchema = z.strictObject({
+  redemptionId: uintSchema,
+  batchId: uintSchema,
+  firstSerial: uintSchema,
+  lastSerial: uintSchema,
+  accepted: z.boolean(),
+  registryRef: bytes32Schema,
+  epoch: uintSchema,
+  deadline: uintSchema,
+});
+
+const tradeMessageSchema = z.strictObject({
+  tradeId: bytes32Schema,
+  registryRef: bytes32Schema,
+  epoch: uintSchema,
+  deadline: uintSchema,
+});
+
+const signed = <K extends string, S extends z.ZodType>(kind: K, message: S) =>
+  z.strictObject({ kind: z.literal(kind), signer: addressSchema, signature: hexSchema(65), message });
+
+export const signedAttestationSchema = z.discriminatedUnion("kind", [
+  signed("TokenizeAttestation", tokenizeMessageSchema),
+  signed("RetirementConfirmation", retirementMessageSchema),
+  signed("RedemptionResult", redemptionMessageSchema),
+  signed("TradeConfirmation", tradeMessageSchema),
+]);
 
 export const oracleErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
-/** A tokenize message as JSON (bigints as decimal strings). */
-export function tokenizeMessageToJson(message: TokenizeMessage): z.input<typeof tokenizeMessageSchema> {
-  const { batch } = message;
-  return {
-    batch: {
-      ...batch,
-      serialScope: String(batch.serialScope),
-      serialStart: String(batch.serialStart),
-      serialEnd: String(batch.serialEnd),
-    },
-    owner: message.owner,
-    lockRef: message.lockRef,
-    epoch: String(message.epoch),
-    deadline: String(message.deadline),
-  };
+/** `value` with every bigint as its decimal string. */
+function toJson(value: unknown): unknown {
+  if (typeof value === "bigint") return String(value);
+  if (Array.isArray(value)) return value.map(toJson);
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v)]));
+  return value;
 }
 
-export function signedTokenizeAttestationToJson(signed: { signer: Address; signature: Hex; message: TokenizeMessage }): SignedTokenizeAttestationJson {
-  return { signer: signed.signer, signature: signed.signature, message: tokenizeMessageToJson(signed.message) };
+export function signedAttestationToJson(attestation: SignedAttestation): z.input<typeof signedAttestationSchema> {
+  return toJson(attestation) as z.input<typeof signedAttestationSchema>;
 }
+
+/** A parsed answer as a typed SignedAttestation. */
+export function signedAttestationFromJson(json: z.output<typeof signedAttestationSchema>): SignedAttestation {
+  return json as unknown as SignedAttestation;
+}
+
+export type { AttestationMessages };

@@ -98,6 +98,18 @@ export const registryOperationSchema = z
     resultSerial: serialTextSchema.nullable(),
     /** Why the registry refused, when REJECTED. */
     rejectionReason: z.string().min(1).nullable(),
+    /** Account the credits left (the request's source account). */
+    fromAccount: registryAccountSchema.nullable().default(null),
+    /** Account the credits went to (null for retirements, and until a transfer or lock is processed). */
+    toAccount: registryAccountSchema.nullable().default(null),
+    /** Free text the registry keeps with a transfer or lock (a lock's memo is the destination wallet). */
+    memo: z.string().max(500).nullable().default(null),
+    /** The platform's reference the request carried (e.g. `certificate <id> on chain <chainId>`). */
+    platformReference: z.string().max(200).nullable().default(null),
+    /** The registry's own reference of the completed operation (e.g. its retirement id). */
+    registryRef: z.string().min(1).max(128).nullable().default(null),
+    /** Units the operation moved, once COMPLETED. */
+    quantity: uintStringSchema.nullable().default(null),
     createdAt: timestampSchema,
     updatedAt: timestampSchema,
   })
@@ -115,6 +127,8 @@ export const transferRequestSchema = z.object({
   range: serialRangeSchema.optional(),
   fromAccount: registryAccountSchema,
   toAccount: registryAccountSchema,
+  /** Kept by the registry with the transfer, e.g. `trade 0x<tradeId>` for an escrow delivery. */
+  memo: z.string().min(1).max(500).optional(),
 });
 export type TransferRequest = z.output<typeof transferRequestSchema>;
 export type TransferRequestInput = z.input<typeof transferRequestSchema>;

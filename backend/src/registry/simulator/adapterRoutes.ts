@@ -109,6 +109,7 @@ export function adapterApiRouter(simulator: RegistrySimulator): express.Router {
   submit("transfer", transferRequestSchema, (body) => ({
     fromAccountId: body.fromAccount,
     toAccountId: body.toAccount,
+    ...(body.memo === undefined ? {} : { memo: body.memo }),
     serialNumber: body.serial,
     ...rangeFields(body.range),
   }));
@@ -175,8 +176,23 @@ export function toRegistryOperation(simulator: RegistrySimulator, request: Regis
     serial: request.namedSerial,
     resultSerial: resultSerialOf(simulator, request),
     rejectionReason: request.rejection === null ? null : `${request.rejection.code}: ${request.rejection.reason}`,
+    ...operationParties(request),
     createdAt: request.submittedAt,
     updatedAt: request.processedAt ?? request.submittedAt,
+  };
+}
+
+/** Accounts, memo and references of a request, from its outcome once processed, else from its input. */
+function operationParties(request: RegistryRequest): Pick<RegistryOperation, "fromAccount" | "toAccount" | "memo" | "platformReference" | "registryRef" | "quantity"> {
+  const input = request.input as { fromAccountId?: string; toAccountId?: string; custodyAccountId?: string; memo?: string; destinationWallet?: string; platformReference?: string };
+  const outcome = request.outcome;
+  return {
+    fromAccount: outcome?.fromAccountId ?? input.fromAccountId ?? null,
+    toAccount: outcome?.toAccountId ?? null,
+    memo: outcome?.memo ?? input.memo ?? input.destinationWallet ?? null,
+    platformReference: input.platformReference ?? null,
+    registryRef: outcome?.registryRef ?? null,
+    quantity: outcome === null ? null : String(outcome.quantity),
   };
 }
 

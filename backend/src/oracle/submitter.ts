@@ -1,0 +1,359 @@
+/**
+ * Submits collected quorums on-chain, many per transaction:
+ * - tokenizations and redemption verdicts go to `RegistryBridge.multicall`, retirement verdicts to
+ *   `RetirementCertificate.multicall` (all or nothing per transaction), trade confirmations to
+ *   `SettlementEscrow.release` one by one;
+ * - before sending, each batch is simulated; when it would revert, every call is simulated alone,
+ *   calls whose effect is already on-chain are reported `already-done`, calls that fail for
+ *   another reason `failed`, and the rest go out again;
+ * - one transaction at a time from the submitting key, with its nonce read from the chain
+ *   (`latest`): a transaction that is not mined within `receiptTimeoutMs` (stuck, dropped, or
+ *   behind a nonce gap) is sent again at the chain's nonce with fees raised, up to `maxSendAttempts`.
+ *
+ * Exactly-once effect comes from the contracts: OracleQuorum consumes each digest once, a
+ * certificate or redemption leaves `Pending` once, a trade unlocks once, a serial block is
+ * tokenized once — a resubmission reverts by name and is reported `already-done`.
+ */
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  decodeErrorResult,
+  encodeFunctionData,
+  type Abi,
+  type Account,
+  type Address,
+  type Chain,
+  type Hash,
+  type Hex,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { carbonCreditAbi, oracleQuorumAbi, registryBridgeAbi, retirementCertificateAbi, settlementEscrowAbi } from "../chain/abis";
+import type { Deployment } from "../chain/deployment";
+import type { CollectedQuorum } from "./aggregator";
+import { lockedTrade } from "./node";
+
+export interface ReadyAttestation {
+  /** Caller's key for the outcome (e.g. the registry operation). */
+  readonly key: string;
+  readonly quorum: CollectedQuorum;
+}
+
+export type SubmissionOutcome =
+  | { readonly key: string; readonly status: "applied"; readonly transactionHash: Hash; readonly blockNumber: bigint }
+  | { readonly key: string; readonly status: "already-done"; readonly reason: string }
+  | { readonly key: string; readonly status: "failed"; readonly reason: string };
+
+export interface SubmitterOptions {
+  readonly walletClient: WalletClient<Transport, Chain, Account>;
+  readonly publicClient: PublicClient;
+  readonly deployment: Deployment;
+  /** How long to wait for a receipt before sending again. Default 15 000 ms. */
+  readonly receiptTimeoutMs?: number;
+  /** Sends of one transaction before giving up. Default 4. */
+  readonly maxSendAttempts?: number;
+  /** Calls per multicall transaction. Default 50. */
+  readonly maxCallsPerTransaction?: number;
+  /** Receipt polling. Default 50 ms. */
+  readonly pollingIntervalMs?: number;
+}
+
+/** Revert names meaning "this attestation's effect is already on-chain". */
+const ALREADY_DONE_ERRORS = new Set(["AttestationAlreadyUsed", "CertificateNotPending", "RedemptionNotPending", "TradeNotLocked"]);
+
+/** Every error any target may revert with, to decode reverts by name. */
+const ALL_ERRORS = [
+  ...oracleQuorumAbi,
+  ...registryBridgeAbi,
+  ...retirementCertificateAbi,
+  ...carbonCreditAbi,
+  ...settlementEscrowAbi,
+].filter((item) => item.type === "error") as Abi;
+
+interface PreparedCall {
+  readonly item: ReadyAttestation;
+  readonly target: Address;
+  readonly data: Hex;
+}
+
+export class AttestationSubmitter {
+  readonly #options: SubmitterOptions;
+  readonly #receiptTimeoutMs: number;
+  readonly #maxSendAttempts: number;
+  readonly #maxCalls: number;
+  /** Serialises transactions from the submitting key. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: SubmitterOptions) {
+    this.#options = options;
+    this.#receiptTimeoutMs = options.receiptTimeoutMs ?? 15_000;
+    this.#maxSendAttempts = options.maxSendAttempts ?? 4;
+    this.#maxCalls = options.maxCallsPerTransaction ?? 50;
+  }
+
+  get address(): Address {
+    return this.#options.walletClient.account.address;
+  }
+
+  /** Submits `items`; one outcome per item, in no particular order. Never throws for one item's failure. */
+  submit(items: readonly ReadyAttestation[]): Promise<SubmissionOutcome[]> {
+    const run = this.#queue.then(() => this.#submitAll(items));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #submitAll(items: readonly ReadyAttestation[]): Promise<SubmissionOutcome[]> {
+    const outcomes: SubmissionOutcome[] = [];
+    const pending: ReadyAttestation[] = [];
+    const consumed = await Promise.all(items.map((item) => this.#isConsumed(item.quorum.digest)));
+    items.forEach((item, i) => {
+      if (consumed[i]) outcomes.push({ key: item.key, status: "already-done", reason: "attestation already consumed" });
+      else pending.push(item);
+    });
+    const tokenized = await this.#alreadyTokenized(pending);
+    const bridge: ReadyAttestation[] = [];
+    const certificate: ReadyAttestation[] = [];
+    const escrow: ReadyAttestation[] = [];
+    for (const item of pending) {
+      const { attestation } = item.quorum;
+      if (attestation.kind === "TokenizeAttestation" && tokenized.has(attestation.message.lockRef.toLowerCase())) {
+        outcomes.push({ key: item.key, status: "already-done", reason: `lock ${attestation.message.lockRef} is already tokenized` });
+      } else if (attestation.kind === "RetirementConfirmation") certificate.push(item);
+      else if (attestation.kind === "TradeConfirmation") escrow.push(item);
+      else bridge.push(item);
+    }
+    for (const chunk of chunks(bridge, this.#maxCalls)) outcomes.push(...(await this.#submitMulticall(this.#options.deployment.contracts.bridge, chunk)));
+    for (const chunk of chunks(certificate, this.#maxCalls)) {
+      outcomes.push(...(await this.#submitMulticall(this.#options.deployment.contracts.certificate, chunk)));
+    }
+    for (const item of escrow) outcomes.push(...(await this.#submitRelease(item)));
+    return outcomes;
+  }
+
+  async #submitMulticall(target: Address, items: readonly ReadyAttestation[]): Promise<SubmissionOutcome[]> {
+    const outcomes: SubmissionOutcome[] = [];
+    let remaining = [...items];
+    for (let round = 0; round < 3 && remaining.length > 0; round++) {
+      const calls = await this.#prepare(target, remaining);
+      const data = encodeFunctionData({ abi: registryBridgeAbi, functionName: "multicall", args: [calls.map((c) => c.data)] });
+      const failure = await this.#simulate(target, data);
+      if (failure === undefined) {
+        outcomes.push(...(await this.#send(target, data, remaining)));
+        return outcomes;
+      }
+      // Find the culprits one by one; keep the rest for the next round.
+      const survivors: ReadyAttestation[] = [];
+      for (const call of calls) {
+        const single = await this.#simulate(call.target, call.data);
+        if (single === undefined) survivors.push(call.item);
+        else if (ALREADY_DONE_ERRORS.has(single) || single === "SerialBlockOverlaps") {
+          outcomes.push({ key: call.item.key, status: single === "SerialBlockOverlaps" ? "failed" : "already-done", reason: single });
+        } else outcomes.push({ key: call.item.key, status: "failed", reason: single });
+      }
+      remaining = survivors;
+    }
+    for (const item of remaining) outcomes.push({ key: item.key, status: "failed", reason: "batch kept reverting in simulation" });
+    return outcomes;
+  }
+
+  async #submitRelease(item: ReadyAttestation): Promise<SubmissionOutcome[]> {
+    const [call] = await this.#prepare(this.#options.deployment.contracts.escrow as Address, [item]);
+    if (call === undefined) return [{ key: item.key, status: "failed", reason: "trade not found on-chain" }];
+    const failure = await this.#simulate(call.target, call.data);
+    if (failure !== undefined) {
+      return [{ key: item.key, status: ALREADY_DONE_ERRORS.has(failure) ? "already-done" : "failed", reason: failure }];
+    }
+    return this.#send(call.target, call.data, [item]);
+  }
+
+  /** Calldata of each item, with tokenize predecessor hints that account for earlier items of the same batch. */
+  async #prepare(target: Address, items: readonly ReadyAttestation[]): Promise<PreparedCall[]> {
+    const { publicClient, deployment } = this.#options;
+    const inserted = new Map<string, bigint[]>();
+    const out: PreparedCall[] = [];
+    for (const item of items) {
+      const { attestation, signatures } = item.quorum;
+      switch (attestation.kind) {
+        case "TokenizeAttestation": {
+          const m = attestation.message;
+          const namespace = await publicClient.readContract({
+            address: deployment.contracts.credit,
+            abi: carbonCreditAbi,
+            functionName: "serialNamespace",
+            args: [m.batch.registry, m.batch.serialScope],
+          });
+          const onChain = await publicClient.readContract({
+            address: deployment.contracts.credit,
+            abi: carbonCreditAbi,
+            functionName: "serialPredecessor",
+            args: [namespace, m.batch.serialStart],
+          });
+          const earlier = inserted.get(namespace) ?? [];
+          const hint = earlier.reduce((best, start) => (start < m.batch.serialStart && start > best ? start : best), onChain);
+          inserted.set(namespace, [...earlier, m.batch.serialStart]);
+          out.push({
+            item,
+            target,
+            data: encodeFunctionData({
+              abi: registryBridgeAbi,
+              functionName: "tokenize",
+              args: [m.batch, m.owner, m.lockRef, hint, m.epoch, m.deadline, signatures],
+            }),
+          });
+          break;
+        }
+        case "RedemptionResult": {
+          const m = attestation.message;
+          out.push({
+            item,
+            target,
+            data: encodeFunctionData({
+              abi: registryBridgeAbi,
+              functionName: "finalizeRedemption",
+              args: [m.redemptionId, m.accepted, m.registryRef, m.epoch, m.deadline, signatures],
+            }),
+          });
+          break;
+        }
+        case "RetirementConfirmation": {
+          const m = attestation.message;
+          out.push({
+            item,
+            target,
+            data: encodeFunctionData({
+              abi: retirementCertificateAbi,
+              functionName: "confirmRetirement",
+              args: [m.certificateId, m.accepted, m.registryRef, m.epoch, m.deadline, signatures],
+            }),
+          });
+          break;
+        }
+        case "TradeConfirmation": {
+          const m = attestation.message;
+          const trade = await lockedTrade(publicClient, deployment, m.tradeId);
+          if (trade === null) break;
+          out.push({
+            item,
+            target,
+            data: encodeFunctionData({ abi: settlementEscrowAbi, functionName: "release", args: [trade, m.registryRef, m.epoch, m.deadline, signatures] }),
+          });
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** @returns undefined when the call would succeed, else the revert's error name (or message). */
+  async #simulate(to: Address, data: Hex): Promise<string | undefined> {
+    try {
+      await this.#options.publicClient.call({ account: this.address, to, data });
+      return undefined;
+    } catch (error) {
+      return revertName(error) ?? (error as Error).message.split("\n")[0];
+    }
+  }
+
+  async #isConsumed(digest: Hash): Promise<boolean> {
+    return this.#options.publicClient.readContract({
+      address: this.#options.deployment.contracts.quorum,
+      abi: oracleQuorumAbi,
+      functionName: "isConsumed",
+      args: [digest],
+    });
+  }
+
+  /** Lock references among `items` that a BatchCreated event already carries. */
+  async #alreadyTokenized(items: readonly ReadyAttestation[]): Promise<Set<string>> {
+    const refs = items.flatMap((item) => (item.quorum.attestation.kind === "TokenizeAttestation" ? [item.quorum.attestation.message.lockRef] : []));
+    if (refs.length === 0) return new Set();
+    const { publicClient, deployment } = this.#options;
+    const logs = await publicClient.getContractEvents({
+      address: deployment.contracts.credit,
+      abi: carbonCreditAbi,
+      eventName: "BatchCreated",
+      args: { lockRef: refs },
+      fromBlock: BigInt(deployment.blockNumber),
+    });
+    return new Set(logs.map((log) => String(log.args.lockRef).toLowerCase()));
+  }
+
+  /** Sends one transaction and waits for it, replacing it when it is not mined in time. */
+  async #send(to: Address, data: Hex, items: readonly ReadyAttestation[]): Promise<SubmissionOutcome[]> {
+    const { walletClient, publicClient } = this.#options;
+    const gas = ((await publicClient.estimateGas({ account: this.address, to, data })) * 12n) / 10n;
+    const sent: Hash[] = [];
+    let lastError = "";
+    for (let attempt = 0; attempt < this.#maxSendAttempts; attempt++) {
+      const mined = await this.#minedAmong(sent);
+      if (mined !== undefined) return this.#outcomesOf(mined, items);
+      const nonce = await publicClient.getTransactionCount({ address: this.address, blockTag: "latest" });
+      const fees = await publicClient.estimateFeesPerGas();
+      const bump = (value: bigint) => (value * (100n + 30n * BigInt(attempt))) / 100n;
+      try {
+        const hash = await walletClient.sendTransaction({
+          to,
+          data,
+          gas,
+          nonce,
+          maxFeePerGas: bump(fees.maxFeePerGas),
+          maxPriorityFeePerGas: bump(fees.maxPriorityFeePerGas),
+        });
+        sent.push(hash);
+        const receipt = await publicClient
+          .waitForTransactionReceipt({ hash, timeout: this.#receiptTimeoutMs, pollingInterval: this.#options.pollingIntervalMs ?? 50 })
+          .catch(() => undefined);
+        if (receipt !== undefined) return this.#outcomesOf(receipt, items);
+        lastError = `transaction ${hash} (nonce ${nonce}) not mined within ${this.#receiptTimeoutMs} ms`;
+      } catch (error) {
+        // "nonce too low" (an earlier send got mined meanwhile) or "replacement underpriced": look again.
+        lastError = (error as Error).message.split("\n")[0];
+      }
+    }
+    const mined = await this.#minedAmong(sent);
+    if (mined !== undefined) return this.#outcomesOf(mined, items);
+    return items.map((item) => ({ key: item.key, status: "failed", reason: `not mined after ${this.#maxSendAttempts} sends: ${lastError}` }));
+  }
+
+  async #minedAmong(hashes: readonly Hash[]) {
+    for (const hash of hashes) {
+      const receipt = await this.#options.publicClient.getTransactionReceipt({ hash }).catch(() => undefined);
+      if (receipt !== undefined) return receipt;
+    }
+    return undefined;
+  }
+
+  async #outcomesOf(receipt: { status: "success" | "reverted"; transactionHash: Hash; blockNumber: bigint }, items: readonly ReadyAttestation[]): Promise<SubmissionOutcome[]> {
+    if (receipt.status === "success") {
+      return items.map((item) => ({ key: item.key, status: "applied", transactionHash: receipt.transactionHash, blockNumber: receipt.blockNumber }));
+    }
+    // Reverted after a clean simulation: someone else got there first, or the state moved.
+    return Promise.all(
+      items.map(async (item): Promise<SubmissionOutcome> =>
+        (await this.#isConsumed(item.quorum.digest))
+          ? { key: item.key, status: "already-done", reason: "consumed by another transaction" }
+          : { key: item.key, status: "failed", reason: `transaction ${receipt.transactionHash} reverted` },
+      ),
+    );
+  }
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function revertName(error: unknown): string | undefined {
+  if (!(error instanceof BaseError)) return undefined;
+  const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
+  if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName !== undefined) return reverted.data.errorName;
+  const withData = error.walk((e) => typeof (e as { data?: unknown }).data === "string") as { data?: Hex } | null;
+  if (withData?.data === undefined || withData.data.length < 10) return undefined;
+  try {
+    return decodeErrorResult({ abi: ALL_ERRORS, data: withData.data }).errorName;
+  } catch {
+    return undefined;
+  }
+}
