@@ -14,6 +14,9 @@ import { grantRole } from "./auth/store";
 import type { ApiModule } from "./route";
 import { startHttpServer, type RunningServer } from "./server";
 import { settlementApi } from "../settlement/api";
+import { syncApi } from "../sync/api";
+import { WEBHOOK_SOURCE } from "../sync/intake";
+import type { OperationRef } from "../sync/operations";
 
 export interface PlatformApiDeps {
   readonly pool: pg.Pool;
@@ -26,6 +29,8 @@ export interface PlatformApiDeps {
   readonly registryUrl?: string;
   /** Extra `host[:port]` sign-in domains beyond the configured ones (e.g. an ephemeral dApp port). */
   readonly extraSiweDomains?: readonly string[];
+  /** Hands registry operations from webhooks to the sync pipeline (`startSyncPlatform(...).pipeline.enqueue`); without it the sync worker's sweep picks them up. */
+  readonly syncEnqueue?: (operations: readonly OperationRef[]) => Promise<void>;
 }
 
 export function platformApiModules(deps: PlatformApiDeps): ApiModule[] {
@@ -41,6 +46,9 @@ export function platformApiModules(deps: PlatformApiDeps): ApiModule[] {
     onboardingApi({ pool: deps.pool, config: deps.config, publicClient: deps.publicClient, deployment: deps.deployment, registryUrl: deps.registryUrl }),
   ];
   if (deps.publicClient !== undefined && deps.deployment?.contracts.escrow !== undefined) modules.push(settlementApi({ pool: deps.pool, publicClient: deps.publicClient, deployment: deps.deployment }));
+  if (deps.config.webhookSecret !== undefined) {
+    modules.push(syncApi({ pool: deps.pool, sources: [{ name: WEBHOOK_SOURCE, secret: deps.config.webhookSecret.reveal() }], enqueue: deps.syncEnqueue }));
+  }
   return modules;
 }
 

@@ -5,7 +5,7 @@
 import type { Hex } from "viem";
 import { z } from "zod";
 import type { AttestationMessages } from "../chain/eip712";
-import { addressSchema, bytes32Schema, registryIdSchema, uintStringSchema } from "../domain";
+import { addressSchema, bytes32Schema, registryIdSchema, uint256StringSchema, uintStringSchema } from "../domain";
 import type { SignedAttestation } from "./node";
 
 /** Routes of an oracle node's HTTP API (`server.ts`). */
@@ -17,6 +17,8 @@ const hexSchema = (bytes: number) =>
     .regex(new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`), { message: `must be ${bytes} bytes of 0x hex` })
     .transform((value) => value.toLowerCase() as Hex);
 const uintSchema = uintStringSchema.transform((value) => BigInt(value));
+/** Token, certificate and redemption ids are uint256. */
+const uint256Schema = uint256StringSchema.transform((value) => BigInt(value));
 const smallUintSchema = z.number().int().min(0).max(0xffffffff);
 
 export const attestationRequestSchema = z.strictObject({
@@ -51,7 +53,7 @@ const tokenizeMessageSchema = z.strictObject({
 });
 
 const retirementMessageSchema = z.strictObject({
-  certificateId: uintSchema,
+  certificateId: uint256Schema,
   lastSerial: uintSchema,
   accepted: z.boolean(),
   registryRef: bytes32Schema,
@@ -60,8 +62,8 @@ const retirementMessageSchema = z.strictObject({
 });
 
 const redemptionMessageSchema = z.strictObject({
-  redemptionId: uintSchema,
-  batchId: uintSchema,
+  redemptionId: uint256Schema,
+  batchId: uint256Schema,
   firstSerial: uintSchema,
   lastSerial: uintSchema,
   accepted: z.boolean(),

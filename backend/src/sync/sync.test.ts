@@ -1,0 +1,286 @@
+/**
+ * Registry synchronisation end to end, with real parts only: the registry simulator (manual cycles,
+ * webhooks signed per Standard Webhooks with a compressed retry schedule), three oracle node HTTP
+ * servers (2-of-3), the Hardhat chain with the ledger, Postgres (PGlite, or TEST_DATABASE_URL) with
+ * pg-boss, and the webhook intake over HTTP. Every scenario ends by comparing the chain with the
+ * registry.
+ */
+import { pino } from "pino";
+import { Webhook } from "standardwebhooks";
+import type { Address, Hex } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { carbonCreditAbi, registryBridgeAbi, retirementCertificateAbi } from "../chain/abis";
+import { walletClientFor } from "../chain/clients";
+import { openTestDatabase, type TestDatabase } from "../db/testing";
+import { createRegistryAdapter, registryApiBaseUrl, type RegistryAdapter } from "../registry";
+import { DEFAULT_PLATFORM_CUSTODY_ACCOUNT_IDS, type RunningRegistrySimulator } from "../registry/simulator";
+import { seedHolding, startTestSimulator, waitFor, type SimulatorClient } from "../registry/simulator/testing";
+import { ledgerActions, startTestChain, testRef, type LedgerActions, type TestChain } from "../testing";
+import type { RunningOracleNodeServer } from "../oracle/server";
+import { listOperations } from "./operations";
+import { startOracleNode, startSyncPlatform, type RunningSyncPlatform } from "./platform";
+
+const SECRET = `whsec_${Buffer.from("carbonclear-sync-test-secret").toString("base64")}`;
+const CUSTODY = DEFAULT_PLATFORM_CUSTODY_ACCOUNT_IDS.VERRA;
+
+let chain: TestChain;
+let ledger: LedgerActions;
+let sim: RunningRegistrySimulator;
+let client: SimulatorClient;
+let verra: RegistryAdapter;
+let db: TestDatabase;
+let platform: RunningSyncPlatform;
+let nodes: RunningOracleNodeServer[];
+let nodePorts: number[];
+const closers: (() => Promise<void>)[] = [];
+
+const startNode = (index: number, port = 0) =>
+  startOracleNode({ key: chain.oracleKeys[index], registryUrl: sim.url, publicClient: chain.publicClient, deployment: chain.deployment, port, registryTimeoutMs: 1_000 });
+
+beforeAll(async () => {
+  chain = await startTestChain();
+  closers.push(() => chain.close());
+  ledger = ledgerActions(chain);
+  ({ sim, client } = await startTestSimulator({ webhookTimeFactor: 0.0005, webhookAttemptTimeoutMs: 2_000 }));
+  closers.push(() => sim.close());
+  verra = createRegistryAdapter("VERRA", { baseUrl: registryApiBaseUrl(sim.url, "VERRA"), timeoutMs: 2_000 });
+  db = await openTestDatabase();
+  closers.push(() => db.close());
+  nodes = await Promise.all([0, 1, 2].map((i) => startNode(i)));
+  nodePorts = nodes.map((n) => Number(new URL(n.url).port));
+  closers.push(() => Promise.all(nodes.map((n) => n.close())).then(() => undefined));
+  platform = await startSyncPlatform({
+    db,
+    queueSchema: db.schema,
+    publicClient: chain.publicClient,
+    deployment: chain.deployment,
+    submitterWallet: walletClientFor(chain.rpcUrl, chain.chainId, chain.users[9]),
+    registryUrl: sim.url,
+    remoteNodeUrls: nodes.map((n) => n.url),
+    webhookSecret: SECRET,
+    logger: pino({ level: "silent" }),
+    reconcileIntervalMs: 60_000,
+    retryDelaySeconds: 1,
+    receiptTimeoutMs: 2_000,
+  });
+  closers.push(() => platform.close());
+}, 120_000);
+
+afterAll(async () => {
+  for (const close of closers.reverse()) await close();
+}, 60_000);
+
+async function lockIntoCustody(owner: Address, quantity = 100) {
+  const { account, issuance } = await seedHolding(client, "VERRA", quantity);
+  const operation = await verra.submitLock({
+    requestId: `lock-${issuance.id}`,
+    serial: issuance.serialNumber,
+    fromAccount: account.id,
+    custodyAccount: CUSTODY,
+    lockRef: testRef(`lock-${issuance.id}`),
+    owner,
+    chainId: chain.chainId,
+  });
+  return { issuance, operation };
+}
+
+async function batchOfLock(lockRef: Hex): Promise<bigint | undefined> {
+  const logs = await chain.publicClient.getContractEvents({
+    address: chain.deployment.contracts.credit,
+    abi: carbonCreditAbi,
+    eventName: "BatchCreated",
+    args: { lockRef },
+    fromBlock: 0n,
+  });
+  return logs.length === 0 ? undefined : (logs.length === 1 ? logs[0].args.batchId : -1n);
+}
+
+async function operationState(operationId: string) {
+  const rows = await listOperations(db.pool);
+  return rows.find((r) => r.operationId === operationId);
+}
+
+const balance = (owner: Address, batchId: bigint) =>
+  chain.publicClient.readContract({ address: chain.deployment.contracts.credit, abi: carbonCreditAbi, functionName: "balanceOf", args: [owner, batchId] });
+
+/** The chain holds exactly one batch for `lockRef`, minted to `owner`, with the registry block's serial range. */
+async function expectTokenizedOnce(lockRef: Hex, owner: Address, issuance: { serialStart: string; serialEnd: string; quantity: string }) {
+  const batchId = await waitFor(() => batchOfLock(lockRef), 20_000, `tokenization of ${lockRef}`);
+  expect(batchId).toBeGreaterThan(0n);
+  expect(await balance(owner, batchId)).toBe(BigInt(issuance.quantity));
+  const state = await chain.publicClient.readContract({ address: chain.deployment.contracts.credit, abi: carbonCreditAbi, functionName: "serialState", args: [batchId] });
+  expect([state.serialStart, state.serialEnd]).toEqual([BigInt(issuance.serialStart), BigInt(issuance.serialEnd)]);
+  return batchId;
+}
+
+describe("registry events carried to the chain", () => {
+  it("issuance locked in the registry → batch tokenized to its owner, from the webhook alone", async () => {
+    const owner = chain.users[0].address;
+    await ledger.kyc(owner);
+    const { issuance, operation } = await lockIntoCustody(owner, 250);
+    sim.control.tick();
+    await expectTokenizedOnce(testRef(`lock-${issuance.id}`), owner, issuance);
+    const row = await waitFor(async () => ((await operationState(operation.operationId))?.state === "applied" ? operationState(operation.operationId) : undefined), 5_000);
+    expect(row).toMatchObject({ source: "webhook", kind: "TokenizeAttestation", state: "applied" });
+    expect((await verra.getSerialBlockStatus(issuance.serialNumber))?.status).toBe("LOCKED");
+    const metrics = await (await fetch(`${platform.url}/metrics`)).text();
+    expect(metrics).toMatch(/carbonclear_sync_confirmation_latency_seconds_count\{kind="TokenizeAttestation"\} [1-9]/);
+  }, 30_000);
+
+  it("retirement on-chain → registry retirement → certificate registry-confirmed", async () => {
+    const owner = chain.users[1].address;
+    await ledger.kyc(owner);
+    const { issuance } = await lockIntoCustody(owner, 100);
+    sim.control.tick();
+    const batchId = await expectTokenizedOnce(testRef(`lock-${issuance.id}`), owner, issuance);
+    const retired = await ledger.retire(chain.users[1], batchId, 30n);
+    const registryRetirement = await verra.submitRetirement({
+      requestId: `retire-${retired.certificateId}`,
+      serial: issuance.serialNumber,
+      range: { first: String(retired.firstSerial), last: String(retired.lastSerial) },
+      custodyAccount: CUSTODY,
+      beneficiaryName: "Acme Ltd",
+      beneficiaryCommitment: null,
+      reason: "Scope 1 offset",
+      periodStart: "2025-01-01",
+      periodEnd: "2025-12-31",
+      consumptionCountry: "DE",
+      certificateId: String(retired.certificateId),
+      chainId: chain.chainId,
+    });
+    sim.control.tick();
+    const certificate = await waitFor(async () => {
+      const c = await chain.publicClient.readContract({ address: chain.deployment.contracts.certificate, abi: retirementCertificateAbi, functionName: "certificate", args: [retired.certificateId] });
+      return c.status === 2 ? c : undefined;
+    }, 20_000, "certificate confirmation");
+    const completed = await verra.getOperation(registryRetirement.operationId);
+    expect(completed?.status).toBe("COMPLETED");
+    expect(certificate.registryRef).not.toBe(`0x${"0".repeat(64)}`);
+    expect(await operationState(registryRetirement.operationId)).toMatchObject({ state: "applied", kind: "RetirementConfirmation" });
+  }, 30_000);
+
+  it("redemption rejected by the registry → credits restored to the holder", async () => {
+    const owner = chain.users[2].address;
+    await ledger.kyc(owner);
+    const { issuance } = await lockIntoCustody(owner, 100);
+    sim.control.tick();
+    const batchId = await expectTokenizedOnce(testRef(`lock-${issuance.id}`), owner, issuance);
+    const holder = await client.createAccount({ registry: "VERRA" });
+    const redeemed = await ledger.redeem(chain.users[2], batchId, 40n, holder.id);
+    expect(await balance(owner, batchId)).toBe(60n);
+    sim.control.rejectNext("redemption", "destination account under review");
+    const registryRedemption = await verra.submitRedemption({
+      requestId: `redeem-${redeemed.redemptionId}`,
+      serial: issuance.serialNumber,
+      range: { first: String(redeemed.firstSerial), last: String(redeemed.lastSerial) },
+      custodyAccount: CUSTODY,
+      toAccount: holder.id,
+      redemptionId: String(redeemed.redemptionId),
+      chainId: chain.chainId,
+    });
+    sim.control.tick();
+    await waitFor(async () => ((await balance(owner, batchId)) === 100n ? true : undefined), 20_000, "credits restored");
+    const onChain = await chain.publicClient.readContract({ address: chain.deployment.contracts.bridge, abi: registryBridgeAbi, functionName: "redemption", args: [redeemed.redemptionId] });
+    expect(onChain.status).toBe(3); // Rejected
+    expect((await verra.getOperation(registryRedemption.operationId))?.status).toBe("REJECTED");
+    expect((await verra.getSerialBlockStatus(issuance.serialNumber))?.status).toBe("LOCKED");
+  }, 30_000);
+});
+
+describe("faults", () => {
+  it("refuses a forged or stale webhook and stores nothing", async () => {
+    const body = JSON.stringify({ type: "operation.updated", timestamp: new Date().toISOString(), data: { registry: "VERRA", operationId: "forged-1", status: "COMPLETED" } });
+    const forger = new Webhook(`whsec_${Buffer.from("not-the-registry-secret").toString("base64")}`);
+    const now = new Date();
+    const post = (headers: Record<string, string>, payload = body) => fetch(platform.webhookUrl, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: payload });
+    const forged = await post({ "webhook-id": "msg_forged", "webhook-timestamp": String(Math.floor(now.getTime() / 1000)), "webhook-signature": forger.sign("msg_forged", now, body) });
+    expect(forged.status).toBe(401);
+    expect(await forged.json()).toMatchObject({ error: { code: "INVALID_SIGNATURE" } });
+
+    const real = new Webhook(SECRET);
+    const old = new Date(Date.now() - 10 * 60_000);
+    const stale = await post({ "webhook-id": "msg_stale", "webhook-timestamp": String(Math.floor(old.getTime() / 1000)), "webhook-signature": real.sign("msg_stale", old, body) });
+    expect(stale.status).toBe(401);
+    expect(await stale.json()).toMatchObject({ error: { code: "STALE_TIMESTAMP" } });
+
+    const tampered = await post(
+      { "webhook-id": "msg_tampered", "webhook-timestamp": String(Math.floor(now.getTime() / 1000)), "webhook-signature": real.sign("msg_tampered", now, body) },
+      body.replace("forged-1", "forged-2"),
+    );
+    expect(tampered.status).toBe(401);
+    const missing = await post({});
+    expect(missing.status).toBe(401);
+    const stored = await db.pool.query("SELECT count(*)::int AS n FROM sync_webhook_events WHERE webhook_id IN ('msg_forged', 'msg_stale', 'msg_tampered')");
+    expect(stored.rows[0].n).toBe(0);
+    expect(await operationState("forged-1")).toBeUndefined();
+    expect(await operationState("forged-2")).toBeUndefined();
+    const metrics = await (await fetch(`${platform.url}/metrics`)).text();
+    expect(metrics).toMatch(/carbonclear_sync_webhook_failures_total\{reason="INVALID_SIGNATURE"\} [3-9]/);
+  });
+
+  it("duplicated and reordered webhooks: every lock tokenized exactly once", async () => {
+    sim.control.setWebhookChaos({ duplicateRate: 1, reorderRate: 1 });
+    try {
+      const owner = chain.users[3].address;
+      await ledger.kyc(owner);
+      const locks = [];
+      for (let i = 0; i < 4; i++) locks.push(await lockIntoCustody(owner, 10 + i));
+      sim.control.tick();
+      for (const { issuance } of locks) await expectTokenizedOnce(testRef(`lock-${issuance.id}`), owner, issuance);
+      await sim.control.whenWebhooksIdle();
+      const duplicates = await db.pool.query("SELECT count(*)::int AS n FROM sync_webhook_events");
+      expect(duplicates.rows[0].n).toBeGreaterThan(0);
+      for (const { issuance } of locks) expect(await batchOfLock(testRef(`lock-${issuance.id}`))).toBeGreaterThan(0n);
+    } finally {
+      sim.control.setWebhookChaos({ duplicateRate: 0, reorderRate: 0 });
+    }
+  }, 40_000);
+
+  it("dropped webhooks: polling reconciliation catches the lost events", async () => {
+    sim.control.setWebhookChaos({ dropDeliveryRate: 1 });
+    try {
+      const owner = chain.users[4].address;
+      await ledger.kyc(owner);
+      const { issuance, operation } = await lockIntoCustody(owner, 77);
+      sim.control.tick();
+      await sim.control.whenWebhooksIdle();
+      expect(await operationState(operation.operationId)).toBeUndefined();
+      const report = await platform.reconcile();
+      expect(report?.recovered).toBeGreaterThanOrEqual(1);
+      await expectTokenizedOnce(testRef(`lock-${issuance.id}`), owner, issuance);
+      expect(await operationState(operation.operationId)).toMatchObject({ source: "poll" });
+      // A second pass finds nothing new.
+      expect((await platform.reconcile())?.recovered).toBe(0);
+    } finally {
+      sim.control.setWebhookChaos({ dropDeliveryRate: 0 });
+    }
+  }, 30_000);
+
+  it("registry answering 503 for a while: the job retries with backoff until the nodes can read it", async () => {
+    const owner = chain.users[5].address;
+    await ledger.kyc(owner);
+    const { issuance, operation } = await lockIntoCustody(owner, 33);
+    sim.control.setApiFaults([{ mode: "error", status: 503, pathPrefix: "/registries", durationMs: 2_500 }]);
+    sim.control.tick();
+    await waitFor(async () => ((await operationState(operation.operationId))?.lastError ? true : undefined), 10_000, "a failed attempt");
+    expect(await batchOfLock(testRef(`lock-${issuance.id}`))).toBeUndefined();
+    await expectTokenizedOnce(testRef(`lock-${issuance.id}`), owner, issuance);
+    const row = await operationState(operation.operationId);
+    expect(row?.attempts).toBeGreaterThanOrEqual(2);
+    expect(row?.state).toBe("applied");
+  }, 40_000);
+
+  it("oracle nodes killed mid-stream and restarted: no quorum meanwhile, then exactly one mint", async () => {
+    const owner = chain.users[6].address;
+    await ledger.kyc(owner);
+    await nodes[0].close();
+    await nodes[1].close();
+    const { issuance, operation } = await lockIntoCustody(owner, 44);
+    sim.control.tick();
+    await waitFor(async () => ((await operationState(operation.operationId))?.lastError?.includes("quorum not reached") ? true : undefined), 10_000, "a failed quorum");
+    expect(await batchOfLock(testRef(`lock-${issuance.id}`))).toBeUndefined();
+    nodes[0] = await startNode(0, nodePorts[0]);
+    nodes[1] = await startNode(1, nodePorts[1]);
+    await expectTokenizedOnce(testRef(`lock-${issuance.id}`), owner, issuance);
+  }, 40_000);
+});
