@@ -2,5 +2,6 @@
 import type { RegisterCommands } from "./command";
 import { registerRoleCommands } from "./roles";
 import { registerSettlementCommands } from "../settlement/cli";
+import { registerOnboardingCommands } from "../onboarding/cli";
 
-export const PLATFORM_COMMANDS: readonly RegisterCommands[] = [registerRoleCommands, registerSettlementCommands];
+export const PLATFORM_COMMANDS: readonly RegisterCommands[] = [registerRoleCommands, registerSettlementCommands, registerOnboardingCommands];
