@@ -242,24 +242,32 @@ interface OrderRow {
   labels: number | null;
 }
 
-/** Orders of chain $1 with their filled quantity (fills + locked trades) and status at unix time $2. */
-const ORDERS_WITH_STATUS = `
+/**
+ * Orders of chain $1 and escrow $3 that match `where` (SQL over `o` = settlement_orders and
+ * `b` = batches), with their filled quantity (fills + locked trades) and status at unix time $2.
+ * Only matching orders get their status computed.
+ */
+function ordersWithStatus(where: string): string {
+  return `
   WITH book AS (
-    SELECT o.*,
+    SELECT o.*, b.registry, b.project_id, b.vintage_start, b.vintage_end, b.country, b.labels,
       COALESCE((SELECT SUM(f.quantity) FROM settlement_fills f WHERE f.chain_id = o.chain_id AND f.order_hash = o.order_hash), 0)
       + COALESCE((SELECT SUM(t.quantity) FROM settlement_trades t WHERE t.chain_id = o.chain_id AND t.order_hash = o.order_hash), 0) AS filled,
       EXISTS (SELECT 1 FROM settlement_maker_events m
                WHERE m.chain_id = o.chain_id AND m.kind = 'cancelled' AND m.order_hash = o.order_hash) AS cancelled,
       EXISTS (SELECT 1 FROM settlement_maker_events m
                WHERE m.chain_id = o.chain_id AND m.kind = 'counter_incremented' AND m.seller = o.seller AND m.counter > o.counter) AS voided
-    FROM settlement_orders o WHERE o.chain_id = $1 AND o.escrow = $3
+    FROM settlement_orders o LEFT JOIN batches b ON b.chain_id = o.chain_id AND b.batch_id = o.batch_id
+    WHERE o.chain_id = $1 AND o.escrow = $3${where === "" ? "" : ` AND ${where}`}
   )
   SELECT book.order_hash, book.seller, book.batch_id::text, book.quantity::text, book.price_per_tonne::text, book.min_fill::text,
     book.expiry::text, book.salt::text, book.counter::text, book.buyer, book.mode, book.signature, book.posted_at, book.filled::text AS filled,
     CASE WHEN book.cancelled THEN 'cancelled' WHEN book.voided THEN 'voided' WHEN book.filled >= book.quantity THEN 'filled'
          WHEN book.expiry < $2 THEN 'expired' ELSE 'open' END AS status,
-    b.registry, b.project_id, b.vintage_start, b.vintage_end, b.country, b.labels
-  FROM book LEFT JOIN batches b ON b.chain_id = $1 AND b.batch_id = book.batch_id`;
+    book.registry, book.project_id, book.vintage_start, book.vintage_end, book.country, book.labels,
+    book.price_per_tonne AS price_sort
+  FROM book`;
+}
 
 function toBookOrder(row: OrderRow): BookOrder {
   const order: Order = {
@@ -304,15 +312,20 @@ function checksum(a: string): Address {
   return getAddress(a);
 }
 
+/** The latest block's time (what the escrow compares expiries with); the wall clock when the node does not answer. */
 async function chainNow(deps: OrderBookDeps): Promise<bigint> {
-  return (await deps.publicClient.getBlock({ blockTag: "latest" })).timestamp;
+  try {
+    return (await deps.publicClient.getBlock({ blockTag: "latest" })).timestamp;
+  } catch {
+    return BigInt(Math.floor(Date.now() / 1000));
+  }
 }
 
 /** One order of the book by its hash, with status; undefined when it was never posted. */
 export async function getOrder(deps: OrderBookDeps, hash: Hex, now?: bigint): Promise<BookOrder | undefined> {
   const escrow = escrowOf(deps.deployment);
   const at = now ?? (await chainNow(deps));
-  const { rows } = await deps.db.query<OrderRow>(`SELECT * FROM (${ORDERS_WITH_STATUS}) x WHERE x.order_hash = $4`, [
+  const { rows } = await deps.db.query<OrderRow>(`SELECT * FROM (${ordersWithStatus("o.order_hash = $4")}) x`, [
     deps.deployment.chainId,
     at.toString(),
     escrow.toLowerCase(),
@@ -330,26 +343,25 @@ export async function listOrders(deps: OrderBookDeps, filter: OrderFilter = {}):
     params.push(value);
     return `$${params.length}`;
   };
-  const status = filter.status ?? "open";
-  if (status !== "any") where.push(`x.status = ${bind(status)}`);
-  if (filter.batchId !== undefined) where.push(`x.batch_id::numeric = ${bind(filter.batchId.toString())}::numeric`);
-  if (filter.registry !== undefined) where.push(`x.registry = ${bind(filter.registry)}`);
-  if (filter.label !== undefined) where.push(`(x.labels & ${bind(LABEL_BITS[filter.label])}::integer) <> 0`);
+  if (filter.batchId !== undefined) where.push(`o.batch_id = ${bind(filter.batchId.toString())}::numeric`);
+  if (filter.registry !== undefined) where.push(`b.registry = ${bind(filter.registry)}`);
+  if (filter.label !== undefined) where.push(`(b.labels & ${bind(LABEL_BITS[filter.label])}::integer) <> 0`);
   if (filter.vintage !== undefined) {
     const year = bind(filter.vintage);
-    where.push(`x.vintage_start / 10000 <= ${year}::integer AND x.vintage_end / 10000 >= ${year}::integer`);
+    where.push(`b.vintage_start / 10000 <= ${year}::integer AND b.vintage_end / 10000 >= ${year}::integer`);
   }
-  if (filter.minPrice !== undefined) where.push(`x.price_per_tonne::numeric >= ${bind(filter.minPrice.toString())}::numeric`);
-  if (filter.maxPrice !== undefined) where.push(`x.price_per_tonne::numeric <= ${bind(filter.maxPrice.toString())}::numeric`);
-  if (filter.seller !== undefined) where.push(`x.seller = ${bind(filter.seller.toLowerCase())}`);
-  if (filter.mode !== undefined) where.push(`x.mode = ${bind(filter.mode)}`);
-  const condition = where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`;
-  const { rows: countRows } = await deps.db.query<{ n: string }>(`SELECT count(*)::text AS n FROM (${ORDERS_WITH_STATUS}) x ${condition}`, params);
+  if (filter.minPrice !== undefined) where.push(`o.price_per_tonne >= ${bind(filter.minPrice.toString())}::numeric`);
+  if (filter.maxPrice !== undefined) where.push(`o.price_per_tonne <= ${bind(filter.maxPrice.toString())}::numeric`);
+  if (filter.seller !== undefined) where.push(`o.seller = ${bind(filter.seller.toLowerCase())}`);
+  if (filter.mode !== undefined) where.push(`o.mode = ${bind(filter.mode)}`);
+  const status = filter.status ?? "open";
+  const statusCondition = status === "any" ? "" : `WHERE x.status = ${bind(status)}`;
+  const matching = `SELECT * FROM (${ordersWithStatus(where.join(" AND "))}) x ${statusCondition}`;
+  const { rows: countRows } = await deps.db.query<{ n: string }>(`SELECT count(*)::text AS n FROM (${matching}) y`, params);
   const limit = bind(filter.limit ?? 50);
   const offset = bind(filter.offset ?? 0);
   const { rows } = await deps.db.query<OrderRow>(
-    `SELECT * FROM (${ORDERS_WITH_STATUS}) x ${condition}
-      ORDER BY x.price_per_tonne::numeric, x.posted_at, x.order_hash LIMIT ${limit}::integer OFFSET ${offset}::integer`,
+    `${matching} ORDER BY x.price_sort, x.posted_at, x.order_hash LIMIT ${limit}::integer OFFSET ${offset}::integer`,
     params,
   );
   return { orders: rows.map(toBookOrder), total: Number(countRows[0]?.n ?? 0) };
