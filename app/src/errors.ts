@@ -25,6 +25,14 @@ const INELIGIBILITY: Record<number, string> = {
 };
 
 type Args = readonly unknown[];
+
+const CLAIM_FIELDS: Record<string, string> = {
+  beneficiary: "name the beneficiary",
+  beneficiaryName: "the beneficiary's name is too long",
+  reason: "give a reason (at most a few hundred characters)",
+  period: "the reporting period must start before it ends",
+  consumptionCountry: "give the country of consumption as a two-letter ISO code",
+};
 const n = (v: unknown): bigint => BigInt(v as bigint);
 
 const CONTRACT_ERRORS: Record<string, (args: Args) => string> = {
@@ -50,7 +58,7 @@ const CONTRACT_ERRORS: Record<string, (args: Args) => string> = {
   UnknownBatch: ([batchId]) => `Batch ${String(batchId)} does not exist on this platform.`,
   ZeroAmount: () => "Enter a quantity of at least 1 t.",
   EmptyReason: () => "Give a reason for the retirement.",
-  InvalidClaim: ([field]) => `The retirement claim is invalid: check the ${String(field)}.`,
+  InvalidClaim: ([field]) => `The retirement claim is incomplete: ${CLAIM_FIELDS[String(field)] ?? `check the ${String(field)}`}.`,
   RedemptionAlreadyPending: () => "A redemption of this batch is pending; retire or trade it once the registry has answered.",
   WrongSettlementMode: () => "This order settles in a different mode (escrow vs. atomic).",
   UnknownCertificate: ([id]) => `Certificate ${String(id)} does not exist.`,

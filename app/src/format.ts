@@ -38,7 +38,13 @@ export function labelNames(mask: number): string[] {
   return LABELS.filter((l) => (mask & l.bit) !== 0).map((l) => l.name);
 }
 
+/** Vintages are years (2020) or days (20200101, YYYYMMDD); a whole calendar year prints as the year. */
 export function formatVintage(start: number, end: number): string {
+  if (start > 9999 && end > 9999) {
+    const [sy, ey] = [Math.floor(start / 10000), Math.floor(end / 10000)];
+    if (start % 10000 === 101 && end % 10000 === 1231) return sy === ey ? String(sy) : `${sy}–${ey}`;
+    return `${formatDay(start)} – ${formatDay(end)}`;
+  }
   return start === end ? String(start) : `${start}–${end}`;
 }
 

@@ -43,12 +43,26 @@ export function settlementDomain(chainId: number, escrow: Address) {
   return { name: "CarbonClear Settlement", version: "1", chainId, verifyingContract: escrow } as const;
 }
 
-/** Order as JSON (bigints as decimal strings), the way the API carries it. */
-export type OrderJson = { [K in keyof Order]: Order[K] extends bigint ? string : Order[K] };
+const ZERO = "0x0000000000000000000000000000000000000000" as Address;
+const MODES = ["atomic", "escrow"] as const;
+
+/** Order as the API carries it: integers as decimal strings, mode by name, buyer null or absent for anyone. */
+export interface OrderJson {
+  seller: Address;
+  batchId: string;
+  quantity: string;
+  pricePerTonne: string;
+  minFill: string;
+  expiry: string;
+  salt: string;
+  counter: string;
+  buyer?: Address | null;
+  mode: (typeof MODES)[number];
+}
 
 export function orderToJson(order: Order): OrderJson {
   return {
-    ...order,
+    seller: order.seller,
     batchId: order.batchId.toString(),
     quantity: order.quantity.toString(),
     pricePerTonne: order.pricePerTonne.toString(),
@@ -56,10 +70,14 @@ export function orderToJson(order: Order): OrderJson {
     expiry: order.expiry.toString(),
     salt: order.salt.toString(),
     counter: order.counter.toString(),
+    buyer: order.buyer.toLowerCase() === ZERO ? undefined : order.buyer,
+    mode: MODES[order.mode],
   };
 }
 
 export function orderFromJson(json: OrderJson): Order {
+  const mode = MODES.indexOf(json.mode);
+  if (mode < 0) throw new Error(`unknown settlement mode ${JSON.stringify(json.mode)}`);
   return {
     seller: json.seller,
     batchId: BigInt(json.batchId),
@@ -69,8 +87,8 @@ export function orderFromJson(json: OrderJson): Order {
     expiry: BigInt(json.expiry),
     salt: BigInt(json.salt),
     counter: BigInt(json.counter),
-    buyer: json.buyer,
-    mode: Number(json.mode),
+    buyer: json.buyer ?? ZERO,
+    mode,
   };
 }
 

@@ -14,6 +14,7 @@ import {
   orderToJson,
   settlementDomain,
   settlementEscrowAbi,
+  SettlementMode,
   testStablecoinAbi,
   type Order,
   type OrderJson,
@@ -97,6 +98,9 @@ export function filterOrders(orders: ListedOrder[], f: OrderFilter): ListedOrder
 
 type Progress = (step: string) => void;
 
+/** How long an escrow-mode trade waits for the registry's delivery confirmation before either side can refund. */
+const ESCROW_RELEASE_WINDOW = 3n * 86_400n;
+
 async function send(client: PublicClient, progress: Progress, label: string, write: () => Promise<Hex>): Promise<void> {
   progress(`${label}: confirm in your wallet…`);
   const hash = await write();
@@ -132,6 +136,19 @@ export async function buy(
       args: [info.contracts.escrow, amount],
     });
     await send(client, progress, "Approve the payment", () => wallet.writeContract({ ...request, account: buyer, chain: wallet.chain }));
+  }
+  if (listed.order.mode === SettlementMode.Escrow) {
+    // Escrow settlement: both legs are locked now and released when the registry confirms delivery.
+    const releaseDeadline = BigInt(Math.floor(Date.now() / 1000)) + ESCROW_RELEASE_WINDOW;
+    const { request } = await client.simulateContract({
+      account: buyer,
+      address: info.contracts.escrow,
+      abi: settlementEscrowAbi,
+      functionName: "agree",
+      args: [listed.order, listed.signature, quantity, releaseDeadline],
+    });
+    await send(client, progress, "Agree and lock", () => wallet.writeContract({ ...request, account: buyer, chain: wallet.chain }));
+    return;
   }
   const { request } = await client.simulateContract({
     account: buyer,
@@ -177,7 +194,7 @@ export async function sell(
     salt,
     counter,
     buyer: "0x0000000000000000000000000000000000000000",
-    mode: 0,
+    mode: SettlementMode.Atomic,
   };
   progress("Sign the order in your wallet…");
   const signature = await wallet.signTypedData({

@@ -28,7 +28,7 @@ export async function retire(
     reason: r.reason,
     periodStart: r.periodStart,
     periodEnd: r.periodEnd,
-    consumptionCountry: (r.consumptionCountry === "" ? "0x0000" : stringToHex(r.consumptionCountry, { size: 2 })) as Hex,
+    consumptionCountry: stringToHex(r.consumptionCountry, { size: 2 }) as Hex,
   };
   const { request } = await client.simulateContract({
     account: holder,

@@ -18,7 +18,7 @@ export function Onboarding() {
   const application = useQuery({
     queryKey: ["onboarding", address],
     enabled: address !== undefined && signedIn,
-    queryFn: () => api.get<Record<string, unknown>>("/v1/onboarding/me"),
+    queryFn: () => api.get<Record<string, unknown>>("/v1/onboarding/application"),
     retry: false,
   });
   if (address === undefined) return <p>Connect a wallet to see its onboarding status.</p>;

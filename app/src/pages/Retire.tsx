@@ -40,7 +40,7 @@ export function Retire({ onRetired }: { onRetired(certificateId: bigint): void }
       const periodEnd = parseDay(form.periodEnd);
       if (periodStart === undefined || periodEnd === undefined) throw new Error("The reporting period needs a start and an end date (YYYY-MM-DD).");
       if (periodEnd < periodStart) throw new Error("The reporting period ends before it starts.");
-      if (form.country !== "" && !/^[A-Z]{2}$/.test(form.country)) throw new Error("Country of consumption must be a two-letter ISO code, e.g. DE.");
+      if (!/^[A-Z]{2}$/.test(form.country)) throw new Error("Give the country where the offset is claimed as a two-letter ISO code, e.g. DE.");
       const certificateId = await retire(
         publicClient,
         walletClient,
@@ -81,7 +81,7 @@ export function Retire({ onRetired }: { onRetired(certificateId: bigint): void }
         <label>reason <input name="reason" value={form.reason} onChange={set("reason")} /></label>
         <label>reporting period from <input name="periodStart" type="date" value={form.periodStart} onChange={set("periodStart")} /></label>
         <label>to <input name="periodEnd" type="date" value={form.periodEnd} onChange={set("periodEnd")} /></label>
-        <label>country of consumption <input name="country" placeholder="optional, e.g. DE" value={form.country} onChange={set("country")} /></label>
+        <label>country of consumption <input name="country" placeholder="e.g. DE" value={form.country} onChange={set("country")} /></label>
         <button onClick={onRetire} disabled={tx.state.phase === "pending"}>Retire</button>
         <TxStatus state={tx.state} />
       </fieldset>

@@ -30,13 +30,17 @@ export function devWalletProvider(privateKey: Hex, chain: Chain, rpcUrl: string)
   const account = privateKeyToAccount(privateKey);
   const client = createWalletClient({ account, chain, transport: http(rpcUrl) });
   const listeners = new Map<string, Set<Listener>>();
+  // Like a browser wallet, the account is exposed only after the person connects (eth_requestAccounts).
+  let connected = false;
 
   const request = async ({ method, params }: { method: string; params?: unknown }): Promise<unknown> => {
     const p = (params ?? []) as unknown[];
     switch (method) {
       case "eth_requestAccounts":
-      case "eth_accounts":
+        connected = true;
         return [account.address];
+      case "eth_accounts":
+        return connected ? [account.address] : [];
       case "eth_chainId":
         return numberToHex(chain.id);
       case "wallet_switchEthereumChain": {
@@ -45,18 +49,24 @@ export function devWalletProvider(privateKey: Hex, chain: Chain, rpcUrl: string)
         return null;
       }
       case "wallet_requestPermissions":
-      case "wallet_getPermissions":
+        connected = true;
         return [{ parentCapability: "eth_accounts" }];
+      case "wallet_getPermissions":
+        return connected ? [{ parentCapability: "eth_accounts" }] : [];
       case "wallet_revokePermissions":
+        connected = false;
         return null;
       case "personal_sign":
+        if (!connected) throw Object.assign(new Error("connect the development wallet first"), { code: 4100 });
         return account.signMessage({ message: { raw: p[0] as Hex } });
       case "eth_signTypedData_v4": {
+        if (!connected) throw Object.assign(new Error("connect the development wallet first"), { code: 4100 });
         const typed = typeof p[1] === "string" ? JSON.parse(p[1]) : p[1];
         const { EIP712Domain: _domain, ...types } = typed.types;
         return account.signTypedData({ domain: typed.domain, types, primaryType: typed.primaryType, message: typed.message });
       }
       case "eth_sendTransaction": {
+        if (!connected) throw Object.assign(new Error("connect the development wallet first"), { code: 4100 });
         const tx = p[0] as RpcTransaction;
         if (tx.from !== undefined && tx.from.toLowerCase() !== account.address.toLowerCase()) {
           throw Object.assign(new Error(`the development wallet holds ${account.address}, not ${tx.from}`), { code: 4100 });
