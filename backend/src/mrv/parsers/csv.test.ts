@@ -78,7 +78,7 @@ describe("CSV with a declared mapping", () => {
     expect(accepted.map((r) => r.row)).toEqual([2]);
     expect(quarantined).toHaveLength(1);
     expect(quarantined[0].row).toBe(3);
-    expect(quarantined[0].errors[0]).toMatchObject({ file: "q.csv", row: 3, column: "(record)", expected: "well-formed CSV (balanced quotes)" });
+    expect(quarantined[0].errors[0]).toMatchObject({ file: "q.csv", row: 3, column: "(record)", expected: "well-formed CSV (balanced quotes, records under the size limit)" });
     expect(quarantined[0].errors[0].got).toMatch(/Quote Not Closed.*lines from 3 to the end of the file were not read/);
   });
 
