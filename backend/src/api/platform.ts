@@ -17,6 +17,10 @@ import { settlementApi } from "../settlement/api";
 import { syncApi } from "../sync/api";
 import { WEBHOOK_SOURCE } from "../sync/intake";
 import type { OperationRef } from "../sync/operations";
+import { custodyApi } from "../custody/api";
+import { registryAdaptersFor } from "../custody/registryView";
+import { reconciliationApi } from "../reconciliation/api";
+import { reportsApi } from "../reports/api";
 
 export interface PlatformApiDeps {
   readonly pool: pg.Pool;
@@ -49,6 +53,9 @@ export function platformApiModules(deps: PlatformApiDeps): ApiModule[] {
   if (deps.config.webhookSecret !== undefined) {
     modules.push(syncApi({ pool: deps.pool, sources: [{ name: WEBHOOK_SOURCE, secret: deps.config.webhookSecret.reveal() }], enqueue: deps.syncEnqueue }));
   }
+  modules.push(custodyApi({ pool: deps.pool, chainId: deps.deployment?.chainId ?? deps.config.chainId, registries: deps.registryUrl === undefined ? undefined : registryAdaptersFor(deps.registryUrl) }));
+  modules.push(reconciliationApi({ pool: deps.pool, chainId: deps.deployment?.chainId ?? deps.config.chainId }));
+  modules.push(reportsApi({ pool: deps.pool, chainId: deps.deployment?.chainId ?? deps.config.chainId, publicClient: deps.publicClient, deployment: deps.deployment }));
   return modules;
 }
 

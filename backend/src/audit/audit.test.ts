@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestWorld, type TestWorld } from "../custody/testWorld";
 import { runLedgerScenario } from "../indexer/testScenario";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { keccak256, toBytes } from "viem";
+import { mRVRegistryAbi } from "../chain/abis";
+import { walletClientFor } from "../chain/clients";
 import { startTestChain, type TestChain } from "../testing";
+import { RECORD_LEAF_TYPES } from "./mrv";
 import { readLedgerEvents, runAudit, simulatorExportSources, verifyAttestations, type AuditReport } from "./index";
 
 const statuses = (report: AuditReport) => Object.fromEntries(report.checks.map((c) => [c.name, c.status]));
@@ -22,7 +27,7 @@ describe("verifier audit over every custody path", () => {
       certificates: "pass",
       "attestation-signatures": "pass",
       "registry-exports": "skipped",
-      "mrv-datasets": "skipped",
+      "mrv-datasets": "pass",
     });
     expect(report.passed).toBe(true);
     const checked = Object.fromEntries(report.checks.map((c) => [c.name, c.checked]));
@@ -30,6 +35,41 @@ describe("verifier audit over every custody path", () => {
     expect(checked.certificates).toBe(4); // two certificates: id form + contract state each
     // 3 tokenizations (one signed by epoch 2), 2 retirement verdicts, 2 redemption verdicts
     expect(checked["attestation-signatures"]).toBe(7);
+  });
+
+  it("checks MRV dataset claims and sample record proofs against the attested root", async () => {
+    const mrv = chain.deployment.contracts.mrv;
+    expect(mrv).toBeDefined();
+    if (mrv === undefined) return;
+    const wallet = walletClientFor(chain.rpcUrl, chain.chainId, chain.admin);
+    const read = chain.publicClient;
+    const role = await read.readContract({ address: mrv, abi: mRVRegistryAbi, functionName: "VERIFIER_ROLE" });
+    await read.waitForTransactionReceipt({ hash: await wallet.writeContract({ address: mrv, abi: mRVRegistryAbi, functionName: "grantRole", args: [role, wallet.account.address] }) });
+    const datasetId = await read.readContract({ address: mrv, abi: mRVRegistryAbi, functionName: "datasetIdOf", args: ["1340", 20250101, 20250131] });
+    const records = [0, 1, 2].map((i) => [datasetId, String(i), `meter-${i}`, "EG_export", String(1735689600000 + i * 3_600_000), `${1200 + i}.5`, "J"]);
+    const tree = StandardMerkleTree.of(records, [...RECORD_LEAF_TYPES]);
+    const claim = {
+      datasetId,
+      projectId: "1340",
+      periodStart: 20250101,
+      periodEnd: 20250131,
+      merkleRoot: tree.root as `0x${string}`,
+      totalTco2e: 1_000_000n,
+      libraryVersionHash: keccak256(toBytes("2025.1")),
+      recordCount: 3n,
+    };
+    await read.waitForTransactionReceipt({ hash: await wallet.writeContract({ address: mrv, abi: mRVRegistryAbi, functionName: "attest", args: [claim] }) });
+    const samples = records.map((r, i) => ({
+      datasetId,
+      leaf: { index: r[1], sensorId: r[2], parameter: r[3], timestampMs: r[4], quantity: r[5], unit: r[6] },
+      proof: tree.getProof(i),
+    }));
+    const good = (await runAudit({ publicClient: read, deployment: chain.deployment, mrvSamples: samples })).checks.find((c) => c.name === "mrv-datasets");
+    expect(good).toMatchObject({ status: "pass", checked: 5, failed: 0 });
+    const tampered = samples.map((s, i) => (i === 1 ? { ...s, leaf: { ...s.leaf, quantity: "9999.5" } } : s));
+    const bad = (await runAudit({ publicClient: read, deployment: chain.deployment, mrvSamples: tampered })).checks.find((c) => c.name === "mrv-datasets");
+    expect(bad?.status).toBe("fail");
+    expect(bad?.failures).toEqual([expect.stringMatching(/^sample 1 \(dataset 0x[0-9a-f]{64}, record 1, meter-1 EG_export\): its proof does not lead to the attested root 0x[0-9a-f]{64}$/)]);
   });
 
   it("fails an attestation whose epoch's signer set does not contain its signers", async () => {

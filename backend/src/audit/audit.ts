@@ -10,6 +10,7 @@ import { carbonCreditAbi, retirementCertificateAbi } from "../chain/abis";
 import type { Deployment } from "../chain/deployment";
 import { verifyAttestations } from "./attestations";
 import { readLedgerEvents, tokenizedBatches, type AnyPublicClient, type ChainEvent } from "./chainReader";
+import { checkMrv, type MrvSamples } from "./mrv";
 import { loadRegistryExports, uncoveredBy, type ExportSources } from "./registryExports";
 
 export type CheckStatus = "pass" | "fail" | "skipped";
@@ -42,6 +43,8 @@ export interface AuditDeps {
   readonly fetch?: typeof fetch;
   /** First block to read (default 0). */
   readonly fromBlock?: bigint;
+  /** Sample MRV records with their Merkle proofs, to check against the attested roots. */
+  readonly mrvSamples?: MrvSamples;
 }
 
 const MAX_LISTED = 50;
@@ -247,14 +250,22 @@ export async function runAudit(deps: AuditDeps): Promise<AuditReport> {
   }
 
   // ---------------------------------------------------------------- MRV datasets
-  const mrvCheck = new CheckBuilder("mrv-datasets", "MRV dataset roots and sample proofs against MRVRegistry");
-  mrvCheck.notes.push(
-    deps.deployment.contracts.mrv === undefined
-      ? "the deployment has no MRVRegistry"
-      : `MRVRegistry at ${deps.deployment.contracts.mrv} is deployed, but this build has no MRVRegistry ABI to check it with`,
+  const mrvCheck = new CheckBuilder(
+    "mrv-datasets",
+    "attested MRV datasets: stored claims equal their events, ids match (project, period), quorum digests consumed, batches name attested datasets, sample record proofs lead to the attested roots",
   );
+  const mrvAddress = deps.deployment.contracts.mrv;
+  if (mrvAddress === undefined) {
+    mrvCheck.notes.push("the deployment has no MRVRegistry");
+  } else {
+    const findings = await checkMrv(client, mrvAddress, headBlock, events, deps.mrvSamples ?? []);
+    mrvCheck.checked = findings.checked;
+    mrvCheck.failed = findings.failures.length;
+    mrvCheck.failures.push(...findings.failures.slice(0, MAX_LISTED));
+    mrvCheck.notes.push(...findings.notes);
+  }
 
-  const checks = [balanceCheck.build(), serialCheck.build(), certificateCheck.build(), attestationCheck.build(), registryCheck.build(registrySkipped), mrvCheck.build(true)];
+  const checks = [balanceCheck.build(), serialCheck.build(), certificateCheck.build(), attestationCheck.build(), registryCheck.build(registrySkipped), mrvCheck.build(mrvAddress === undefined)];
   return { chainId: deps.deployment.chainId, headBlock, events: events.length, checks, passed: checks.every((c) => c.status !== "fail") };
 }
 
