@@ -24,13 +24,17 @@ import { grantRole } from "../../backend/src/api/auth/store";
 import { deployLedger, describeDeployment, type LedgerOptions } from "../deploy/ledger";
 import { serveEmbeddedChain } from "./chain";
 import { ensureDappBuilt } from "./dapp";
-import { startOracleNodes } from "./oracles";
+import { startSyncPlatform, custodyAccountsOf } from "../../backend/src/sync/platform";
+import { walletClientFor } from "../../backend/src/chain/clients";
+import { startRetirementForwarder } from "./retirementForwarder";
+import { randomBytes } from "node:crypto";
 import { platformInfo, platformInfoApi } from "./platformInfoApi";
 import { approveEscrow, onboardTraders, postDemoOrders, tokenizeDemoBatches, type DemoBatch } from "./seed";
 import { signInWithKey } from "./siweClient";
 import { freePort } from "./ports";
 
 export const DEMO_ROLES = ["admin", "compliance", "oracle node 1", "oracle node 2", "oracle node 3"] as const;
+export const RELAYER_ROLE = "attestation relayer";
 export const DEMO_TRADERS = 3;
 
 export interface StartPlatformOptions {
@@ -99,6 +103,8 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Runn
     const [admin, compliance, ...rest] = keys.map((k) => privateKeyToAccount(k));
     const oracleKeys = keys.slice(2, 5);
     const traders = rest.slice(3, 3 + DEMO_TRADERS);
+    // Relays the oracle quorum's attestations (any funded key; relaying needs no role).
+    const relayer = privateKeyToAccount(keys[5 + DEMO_TRADERS]);
     const hre = { ...network.hre, network: { ...network.hre.network, provider: network.provider } } as HardhatRuntimeEnvironment;
     const chain = await serveEmbeddedChain(hre, options.chainPort);
     closers.push(["chain", () => chain.close()]);
@@ -124,8 +130,30 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Runn
 
     const registry = await startRegistrySimulator({ port: 0, cycleMs: options.registryCycleMs ?? 5_000, logger: logger.child({ service: "registry-simulator" }) });
     closers.push(["registry simulator", () => registry.close()]);
-    const oracleNodes = await startOracleNodes({ keys: oracleKeys, registryUrl: registry.url, rpcUrl: chain.rpcUrl, deployment });
-    for (const node of oracleNodes) closers.push(["oracle node", () => node.close()]);
+    // Registry sync: three oracle nodes (one per development key), the pg-boss pipeline and its
+    // submitter, the webhook intake registered at the simulator, and the polling reconciler.
+    const webhookSecret = config.webhookSecret?.reveal() ?? `whsec_${randomBytes(24).toString("base64")}`;
+    const sync = await startSyncPlatform({
+      db,
+      publicClient,
+      deployment,
+      submitterWallet: walletClientFor(chain.rpcUrl, chain.chainId, relayer),
+      registryUrl: registry.url,
+      oracleKeys,
+      webhookSecret,
+      logger: logger.child({ service: "sync" }),
+      reconcileIntervalMs: 2_000,
+      retryDelaySeconds: 1,
+    });
+    closers.push(["sync", () => sync.close()]);
+    const forwarder = startRetirementForwarder({
+      publicClient,
+      deployment,
+      registryUrl: registry.url,
+      custodyAccounts: await custodyAccountsOf(registry.url),
+      logger: logger.child({ service: "retirement-forwarder" }),
+    });
+    closers.push(["retirement forwarder", () => forwarder.stop()]);
 
     const indexerStop = new AbortController();
     const indexer = runIndexer({
@@ -139,7 +167,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Runn
     }).catch((error: unknown) => logger.error({ err: error }, "indexer stopped"));
     closers.push(["indexer", async () => { indexerStop.abort(); await indexer; }]);
 
-    const seed = { rpcUrl: chain.rpcUrl, publicClient, deployment, registry, oracleNodeUrls: oracleNodes.map((n) => n.url), admin, compliance, traders, log };
+    const seed = { rpcUrl: chain.rpcUrl, publicClient, deployment, registry, admin, compliance, traders, log };
     await onboardTraders(seed);
     const batches = await tokenizeDemoBatches(seed);
     await approveEscrow(seed, traders[0]);
@@ -148,6 +176,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Runn
     const accounts: DemoAccount[] = [
       ...DEMO_ROLES.map((role, i) => ({ role, address: privateKeyToAccount(keys[i]).address, privateKey: keys[i] })),
       ...traders.map((t, i) => ({ role: `trader ${i + 1} (KYC verified, US)`, address: t.address, privateKey: keys[5 + i] })),
+      { role: RELAYER_ROLE, address: relayer.address, privateKey: keys[5 + DEMO_TRADERS] },
     ];
     const devAccounts = accounts.filter((a) => a.role.startsWith("trader")).map((a) => ({ label: a.role.replace(/ \(.*$/, ""), privateKey: a.privateKey }));
     // Demo roles in the API (on a real deployment they come from onboarding and the admin API).
@@ -181,7 +210,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Runn
       rpcUrl: chain.rpcUrl,
       apiUrl: api.url,
       registryUrl: registry.url,
-      oracleNodeUrls: oracleNodes.map((n) => n.url),
+      oracleNodeUrls: [...sync.nodeUrls],
       deployment,
       databaseKind: db.kind,
       migrationsApplied: migrated.applied.length,

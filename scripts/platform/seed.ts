@@ -6,14 +6,13 @@
  */
 import { keccak256, stringToHex, type Address, type Hex, type PublicClient } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
-import { carbonCreditAbi, identityRegistryAbi, oracleQuorumAbi, testStablecoinAbi } from "../../backend/src/chain/abis";
+import { carbonCreditAbi, identityRegistryAbi, testStablecoinAbi } from "../../backend/src/chain/abis";
 import { walletClientFor } from "../../backend/src/chain/clients";
 import type { Deployment } from "../../backend/src/chain/deployment";
 import type { RegistryId } from "../../backend/src/domain";
 import { createRegistryAdapter, registryApiBaseUrl } from "../../backend/src/registry";
 import { DEFAULT_PLATFORM_CUSTODY_ACCOUNT_IDS, type RunningRegistrySimulator } from "../../backend/src/registry/simulator";
 import { seedHolding, SimulatorClient } from "../../backend/src/registry/simulator/testing";
-import { collectQuorum, predecessorHintFor, submitTokenize } from "../../backend/src/oracle/aggregator";
 
 export interface DemoBatch {
   registry: RegistryId;
@@ -28,7 +27,6 @@ export interface SeedOptions {
   publicClient: PublicClient;
   deployment: Deployment;
   registry: RunningRegistrySimulator;
-  oracleNodeUrls: readonly string[];
   admin: PrivateKeyAccount;
   compliance: PrivateKeyAccount;
   traders: readonly PrivateKeyAccount[];
@@ -91,44 +89,50 @@ export async function onboardTraders(o: SeedOptions): Promise<void> {
 }
 
 /**
- * Issues each demo block at the registry, locks it into the platform custody account with the
- * trader's wallet as memo, and tokenizes it on the oracle quorum's attestation.
+ * Issues each demo block at the registry and locks it into the platform custody account with the
+ * trader's wallet as memo. Nothing here mints: the registry's webhook reaches the sync pipeline,
+ * the oracle nodes read the lock from the registry themselves and the batch is tokenized on their
+ * 2-of-3 attestation; this waits until it is on-chain.
  */
-export async function tokenizeDemoBatches(o: SeedOptions): Promise<DemoBatch[]> {
+export async function tokenizeDemoBatches(o: SeedOptions, timeoutMs = 90_000): Promise<DemoBatch[]> {
   const client = new SimulatorClient(o.registry.url);
-  const submitter = walletClientFor(o.rpcUrl, o.deployment.chainId, o.admin);
-  const signers = [...(await o.publicClient.readContract({ address: o.deployment.contracts.quorum, abi: oracleQuorumAbi, functionName: "signers" }))];
-  const threshold = await o.publicClient.readContract({ address: o.deployment.contracts.quorum, abi: oracleQuorumAbi, functionName: "threshold" });
-  const batches: DemoBatch[] = [];
+  const pending: { registry: RegistryId; owner: Address; quantity: number; serialNumber: string; lockRef: Hex }[] = [];
   for (const [registry, traderIndex, quantity, project] of DEMO_ISSUANCES) {
     const owner = o.traders[traderIndex].address;
     const adapter = createRegistryAdapter(registry, { baseUrl: registryApiBaseUrl(o.registry.url, registry), timeoutMs: 5_000 });
     const { account, issuance } = await seedHolding(client, registry, quantity, project);
-    const operation = await adapter.submitLock({
+    const lockRef = keccak256(stringToHex(`demo-lock-${issuance.id}`));
+    await adapter.submitLock({
       requestId: `demo-lock-${issuance.id}`,
       serial: issuance.serialNumber,
       fromAccount: account.id,
       custodyAccount: DEFAULT_PLATFORM_CUSTODY_ACCOUNT_IDS[registry],
-      lockRef: keccak256(stringToHex(`demo-lock-${issuance.id}`)),
+      lockRef,
       owner,
       chainId: o.deployment.chainId,
     });
-    o.registry.control.tick(); // the registry processes the lock now instead of at its next cycle
-    const latest = await o.publicClient.getBlock();
-    const collected = await collectQuorum({
-      nodeUrls: [...o.oracleNodeUrls],
-      request: { registry, operationId: operation.operationId, deadline: latest.timestamp + 600n },
-      threshold: Number(threshold),
-      signers,
-      chainId: o.deployment.chainId,
-      quorumAddress: o.deployment.contracts.quorum,
-      timeoutMs: 10_000,
-    });
-    const hint = await predecessorHintFor(submitter, o.deployment, collected.message.batch);
-    const result = await submitTokenize(submitter, o.deployment, collected, hint);
-    if (result.status !== "tokenized") throw new Error(`demo issuance ${issuance.serialNumber} was already tokenized`);
-    batches.push({ registry, owner, quantity, batchId: result.batchId, serialNumber: issuance.serialNumber });
-    o.log(`tokenized ${registry} ${issuance.serialNumber} (${quantity} t) as batch ${result.batchId} for ${owner}, signed by ${collected.signers.length} of ${signers.length} oracles`);
+    pending.push({ registry, owner, quantity, serialNumber: issuance.serialNumber, lockRef });
+  }
+  o.registry.control.tick(); // the registry processes the locks now instead of at its next cycle
+  const batches: DemoBatch[] = [];
+  const deadline = Date.now() + timeoutMs;
+  for (const p of pending) {
+    for (;;) {
+      const [created] = await o.publicClient.getContractEvents({
+        address: o.deployment.contracts.credit,
+        abi: carbonCreditAbi,
+        eventName: "BatchCreated",
+        args: { lockRef: p.lockRef },
+        fromBlock: 0n,
+      });
+      if (created !== undefined) {
+        batches.push({ registry: p.registry, owner: p.owner, quantity: p.quantity, batchId: created.args.batchId!, serialNumber: p.serialNumber });
+        o.log(`tokenized ${p.registry} ${p.serialNumber} (${p.quantity} t) as batch ${created.args.batchId} for ${p.owner} on the oracle quorum's attestation`);
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`the registry lock of ${p.serialNumber} was not tokenized within ${timeoutMs} ms (is the sync pipeline running?)`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
   return batches;
 }
