@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
+import fc from "fast-check";
+import { getAddress, keccak256, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeDeployment } from "../chain/deployment";
 import { EXIT } from "../cli/command";
@@ -16,7 +18,7 @@ import { indexOnce } from "../indexer";
 import { ledgerActions, startTestChain, testBatchInfo, type LedgerActions, type TestChain } from "../testing";
 import { SettlementError } from "./errors";
 import { signedOrderSchema, type Order } from "./order";
-import { getOrder, listOrders, postOrder, type OrderBookDeps } from "./orderBook";
+import { getOrder, listOrders, postOrder, type OrderBookDeps, type OrderFilter } from "./orderBook";
 import { settlementActions, type SettlementActions } from "./testSupport";
 import { getTrade, stablecoinReserved, tradesOfWallet } from "./trades";
 
@@ -407,4 +409,116 @@ describe("carbonclear orders / trades", () => {
     expect(json.timeline.map((s: { step: string }) => s.step)).toEqual(["agreed", "locked", "confirmed", "released"]);
     expect((await cli(["trades", "show", `0x${"00".repeat(32)}`])).code).toBe(EXIT.NOT_FOUND);
   }, 60_000);
+});
+
+describe("order book listing (property)", () => {
+  it("equals a model of filter, status, cheapest-first order and pagination over random books", async () => {
+    await index(); // the batches' registry, labels and vintage come from the read model
+    let run = 0;
+    let nonEmptyFiltered = 0;
+    const book = fc.array(
+      fc.record({
+        batch: fc.constantFrom("verra", "gold", "unindexed"),
+        price: fc.integer({ min: 1, max: 40 }),
+        mode: fc.constantFrom("atomic" as const, "escrow" as const),
+        seller: fc.constantFrom(0, 1),
+        expired: fc.integer({ min: 0, max: 3 }).map((x) => x === 0),
+        cancelled: fc.integer({ min: 0, max: 3 }).map((x) => x === 0),
+      }),
+      { maxLength: 12 },
+    );
+    const allFilters = fc.record({
+      status: fc.constantFrom("open" as const, "expired" as const, "cancelled" as const, "any" as const),
+      batch: fc.constantFrom("verra", "gold", "unindexed"),
+      label: fc.constantFrom("CCP" as const, "CORSIA" as const),
+      registry: fc.constantFrom("VERRA", "GOLD_STANDARD"),
+      vintage: fc.constantFrom(2020, 2022),
+      minPrice: fc.integer({ min: 1, max: 40 }),
+      maxPrice: fc.integer({ min: 1, max: 40 }),
+      seller: fc.constantFrom(0, 1),
+      mode: fc.constantFrom("atomic" as const, "escrow" as const),
+    });
+    // at most two filters at once, so that results are often non-empty
+    const filter = fc
+      .tuple(allFilters, fc.subarray(["status", "batch", "label", "registry", "vintage", "minPrice", "maxPrice", "seller", "mode"] as const, { maxLength: 2 }))
+      .map(([values, keys]) => Object.fromEntries(keys.map((k) => [k, values[k]])) as Partial<typeof values>);
+    await fc.assert(
+      fc.asyncProperty(book, filter, fc.integer({ min: 1, max: 5 }), async (orders, f, pageSize) => {
+        run += 1;
+        // an escrow address of its own per run isolates the book from the other tests' orders
+        const escrow = getAddress(keccak256(toHex(`property-escrow-${run}-${Date.now()}`)).slice(0, 42));
+        const runDeps: OrderBookDeps = { ...deps, deployment: { ...chain.deployment, contracts: { ...chain.deployment.contracts, escrow } } };
+        const now = await ledger.latestTimestamp();
+        const batchOf = { verra: batchId, gold: corsiaBatch, unindexed: 999_999n };
+        const meta = {
+          verra: { registry: "VERRA", labels: ["CCP"], vintage: 2020 },
+          gold: { registry: "GOLD_STANDARD", labels: ["CORSIA"], vintage: 2022 },
+          unindexed: undefined,
+        } as const;
+        const sellers = [seller.address, buyer.address];
+        const rows = orders.map((o, i) => ({
+          ...o,
+          hash: keccak256(toHex(`property-order-${run}-${i}`)),
+          postedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
+        }));
+        for (const r of rows) {
+          await db.pool.query(
+            `INSERT INTO settlement_orders (chain_id, escrow, order_hash, seller, batch_id, quantity, price_per_tonne, min_fill, expiry, salt, counter,
+               buyer, mode, signature, posted_by, posted_at)
+             VALUES ($1, $2, $3, $4, $5, 10, $6, 1, $7, 1, 1000000, NULL, $8, '0x00', $4, $9)`, // counter above any bump of the other tests: never voided
+            [chain.chainId, escrow.toLowerCase(), r.hash, sellers[r.seller].toLowerCase(), batchOf[r.batch].toString(), (BigInt(r.price) * USD).toString(),
+              (r.expired ? now - 10n : now + 86_400n).toString(), r.mode, r.postedAt],
+          );
+          if (r.cancelled) {
+            await db.pool.query(
+              `INSERT INTO settlement_maker_events (chain_id, tx_hash, log_index, kind, seller, order_hash, block_number, block_hash, block_time)
+               VALUES ($1, $2, 0, 'cancelled', $3, $2, 0, $2, now())`,
+              [chain.chainId, r.hash, sellers[r.seller].toLowerCase()],
+            );
+          }
+        }
+        const statusOf = (r: (typeof rows)[number]) => (r.cancelled ? "cancelled" : r.expired ? "expired" : "open");
+        const expected = rows
+          .filter((r) => {
+            const m = meta[r.batch];
+            if ((f.status ?? "open") !== "any" && statusOf(r) !== (f.status ?? "open")) return false;
+            if (f.batch !== undefined && r.batch !== f.batch) return false;
+            if (f.registry !== undefined && m?.registry !== f.registry) return false;
+            if (f.label !== undefined && !(m?.labels as readonly string[] | undefined)?.includes(f.label)) return false;
+            if (f.vintage !== undefined && m?.vintage !== f.vintage) return false;
+            if (f.minPrice !== undefined && r.price < f.minPrice) return false;
+            if (f.maxPrice !== undefined && r.price > f.maxPrice) return false;
+            if (f.seller !== undefined && r.seller !== f.seller) return false;
+            if (f.mode !== undefined && r.mode !== f.mode) return false;
+            return true;
+          })
+          .sort((a, b) => a.price - b.price || a.postedAt.getTime() - b.postedAt.getTime() || (a.hash < b.hash ? -1 : 1))
+          .map((r) => r.hash);
+        const query: OrderFilter = {
+          status: f.status,
+          batchId: f.batch === undefined ? undefined : batchOf[f.batch],
+          registry: f.registry,
+          label: f.label,
+          vintage: f.vintage,
+          minPrice: f.minPrice === undefined ? undefined : BigInt(f.minPrice) * USD,
+          maxPrice: f.maxPrice === undefined ? undefined : BigInt(f.maxPrice) * USD,
+          seller: f.seller === undefined ? undefined : sellers[f.seller],
+          mode: f.mode,
+        };
+        const all = await listOrders(runDeps, { ...query, limit: 200 });
+        expect(all.orders.map((o) => o.orderHash)).toEqual(expected);
+        expect(all.total).toBe(expected.length);
+        if (expected.length > 0 && (f.registry !== undefined || f.label !== undefined || f.vintage !== undefined)) nonEmptyFiltered += 1;
+        const paged: string[] = [];
+        for (let offset = 0; offset < expected.length + pageSize; offset += pageSize) {
+          const page = await listOrders(runDeps, { ...query, limit: pageSize, offset });
+          expect(page.total).toBe(expected.length);
+          paged.push(...page.orders.map((o) => o.orderHash));
+        }
+        expect(paged).toEqual(expected);
+      }),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 25), seed: process.env.PROPERTY_SEED === undefined ? undefined : Number(process.env.PROPERTY_SEED) },
+    );
+    expect(nonEmptyFiltered).toBeGreaterThan(0); // the batch-metadata filters were exercised on non-empty results
+  }, 300_000);
 });
