@@ -27,9 +27,15 @@
  * | SESSION_TTL_SECONDS          | sessionTtlSeconds| 43200 (12 h)                             |
  * | ADMIN_ADDRESSES              | adminAddresses   | none (comma-separated wallets granted the admin role at start) |
  * | CORS_ORIGINS                 | corsOrigins      | none (comma-separated origins allowed to call the API from a browser) |
+ * | ORACLE_PORT                  | oraclePort       | 4100 (`npm run oracle:node`: this node's HTTP port) |
+ * | ORACLE_HOST                  | oracleHost       | `127.0.0.1`                              |
+ * | ORACLE_NODE_URLS             | oracleNodeUrls   | none (comma-separated oracle node URLs the sync worker asks) |
+ * | SUBMITTER_KEY                | submitterKey     | unset (32-byte hex key that relays attestations on-chain; needs gas, no role) |
+ * | SYNC_PORT                    | syncPort         | 4200 (sync worker: webhook intake and `/metrics`) |
+ * | SYNC_RECONCILE_INTERVAL_MS   | syncReconcileIntervalMs | 5000 (change-feed polling period)   |
  * | TEST_DATABASE_URL            | testDatabaseUrl  | unset: tests use in-memory PGlite        |
  *
- * Secrets (`webhookSecret`, `oracleKey`, `deployerKey`, `complianceKey`) are wrapped in {@link Secret}, which prints as
+ * Secrets (`webhookSecret`, `oracleKey`, `deployerKey`, `complianceKey`, `submitterKey`) are wrapped in {@link Secret}, which prints as
  * `[redacted]` in logs, JSON and `util.inspect`; `reveal()` hands out the value where it is used.
  * URLs may carry passwords: log {@link describeConfig} instead of the config itself.
  */
@@ -107,6 +113,16 @@ export interface Config {
   readonly adminAddresses: readonly `0x${string}`[];
   /** Browser origins allowed to call the API (CORS). */
   readonly corsOrigins: readonly string[];
+  /** HTTP port and interface of an oracle node process. */
+  readonly oraclePort: number;
+  readonly oracleHost: string;
+  /** Oracle nodes the sync worker collects signatures from. */
+  readonly oracleNodeUrls: readonly string[];
+  /** Key that relays attestations on-chain (any funded key; no role needed). */
+  readonly submitterKey?: Secret<Hex32>;
+  /** Sync worker HTTP port (webhook intake, `/metrics`). */
+  readonly syncPort: number;
+  readonly syncReconcileIntervalMs: number;
   /** PostgreSQL server for integration tests (CI sets it); tests use PGlite when absent. */
   readonly testDatabaseUrl?: string;
 }
@@ -213,6 +229,12 @@ const envSchema = z.object({
     commaList(z.string().regex(/^0x[0-9a-fA-F]{40}$/, { message: "each entry must be a 0x-prefixed 20-byte address" }).transform((v) => v.toLowerCase() as `0x${string}`)).default([]),
   ),
   CORS_ORIGINS: z.preprocess(unset, commaList(httpUrl).default([])),
+  ORACLE_PORT: z.preprocess(unset, integerIn(0, 65535).default(4100)),
+  ORACLE_HOST: z.preprocess(unset, z.string().trim().min(1).default("127.0.0.1")),
+  ORACLE_NODE_URLS: z.preprocess(unset, commaList(httpUrl).default([])),
+  SUBMITTER_KEY: z.preprocess(unset, privateKey.optional()),
+  SYNC_PORT: z.preprocess(unset, integerIn(0, 65535).default(4200)),
+  SYNC_RECONCILE_INTERVAL_MS: z.preprocess(unset, integerIn(100, 86_400_000).default(5000)),
 });
 
 /**
@@ -251,6 +273,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     adminAddresses: e.ADMIN_ADDRESSES,
     corsOrigins: e.CORS_ORIGINS,
+    oraclePort: e.ORACLE_PORT,
+    oracleHost: e.ORACLE_HOST,
+    oracleNodeUrls: e.ORACLE_NODE_URLS,
+    submitterKey: e.SUBMITTER_KEY === undefined ? undefined : new Secret(e.SUBMITTER_KEY),
+    syncPort: e.SYNC_PORT,
+    syncReconcileIntervalMs: e.SYNC_RECONCILE_INTERVAL_MS,
   };
 }
 
@@ -273,5 +301,6 @@ export function describeConfig(config: Config): Record<string, unknown> {
     oracleKey: config.oracleKey === undefined ? undefined : "[redacted]",
     deployerKey: config.deployerKey === undefined ? undefined : "[redacted]",
     complianceKey: config.complianceKey === undefined ? undefined : "[redacted]",
+    submitterKey: config.submitterKey === undefined ? undefined : "[redacted]",
   };
 }

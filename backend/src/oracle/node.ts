@@ -265,8 +265,18 @@ export function createOracleNode(options: OracleNodeOptions): OracleNode {
     return info;
   }
 
+  // The signer-set epoch changes only on rotation; a signature for a just-rotated epoch is refused
+  // on-chain and asked for again, so a one-second cache costs nothing in safety.
+  let epochCache: { value: Promise<bigint>; at: number } | undefined;
   function readEpoch(): Promise<bigint> {
-    return readChain(() => publicClient.readContract({ address: deployment.contracts.quorum, abi: quorumEpochAbi, functionName: "epoch" }));
+    if (epochCache === undefined || Date.now() - epochCache.at > 1_000) {
+      const value = readChain(() => publicClient.readContract({ address: deployment.contracts.quorum, abi: quorumEpochAbi, functionName: "epoch" }));
+      epochCache = { value, at: Date.now() };
+      value.catch(() => {
+        epochCache = undefined;
+      });
+    }
+    return epochCache.value;
   }
 
   return { signer: options.account.address, attest };

@@ -145,7 +145,9 @@ export class AttestationSubmitter {
       // Find the culprits one by one; keep the rest for the next round.
       const survivors: ReadyAttestation[] = [];
       for (const call of calls) {
-        const single = await this.#simulate(call.target, call.data);
+        // Alone, with the hint it would have alone (the batch's hints assume the earlier items).
+        const [alone] = await this.#prepare(target, [call.item]);
+        const single = await this.#simulate(alone.target, alone.data);
         if (single === undefined) survivors.push(call.item);
         else if (ALREADY_DONE_ERRORS.has(single) || single === "SerialBlockOverlaps") {
           outcomes.push({ key: call.item.key, status: single === "SerialBlockOverlaps" ? "failed" : "already-done", reason: single });
@@ -349,10 +351,17 @@ function revertName(error: unknown): string | undefined {
   if (!(error instanceof BaseError)) return undefined;
   const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
   if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName !== undefined) return reverted.data.errorName;
-  const withData = error.walk((e) => typeof (e as { data?: unknown }).data === "string") as { data?: Hex } | null;
-  if (withData?.data === undefined || withData.data.length < 10) return undefined;
+  const dataOf = (e: unknown): Hex | undefined => {
+    const data = (e as { data?: unknown }).data;
+    if (typeof data === "string" && data.startsWith("0x")) return data as Hex;
+    const nested = (data as { data?: unknown } | undefined)?.data;
+    return typeof nested === "string" && nested.startsWith("0x") ? (nested as Hex) : undefined;
+  };
+  const withData = error.walk((e) => dataOf(e) !== undefined);
+  const data = withData === null ? undefined : dataOf(withData);
+  if (data === undefined || data.length < 10) return undefined;
   try {
-    return decodeErrorResult({ abi: ALL_ERRORS, data: withData.data }).errorName;
+    return decodeErrorResult({ abi: ALL_ERRORS, data }).errorName;
   } catch {
     return undefined;
   }

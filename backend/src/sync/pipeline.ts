@@ -50,6 +50,8 @@ export interface SyncPipelineOptions {
   readonly metrics?: SyncMetrics;
   /** Jobs taken at once (and so attestations per round of transactions). Default 100. */
   readonly batchSize?: number;
+  /** Quorum collections running at once (each asks every node). Default 16. */
+  readonly collectConcurrency?: number;
   /** How long a signature stays valid. Default 600 s. */
   readonly attestationTtlSeconds?: number;
   readonly nodeTimeoutMs?: number;
@@ -123,8 +125,7 @@ async function processBatch(options: SyncPipelineOptions, jobs: readonly Job[]):
   const retry: { job: Job; reason: string }[] = [];
   const ready: { key: string; quorum: CollectedQuorum; ref: OperationRef }[] = [];
 
-  await Promise.all(
-    [...byKey.entries()].map(async ([key, group]) => {
+  await forEachLimited([...byKey.entries()], options.collectConcurrency ?? 16, async ([key, group]) => {
       const ref = group[0].data;
       try {
         const collected = await collectQuorum({
@@ -151,8 +152,7 @@ async function processBatch(options: SyncPipelineOptions, jobs: readonly Job[]):
           for (const job of group) retry.push({ job, reason: error.message });
         }
       }
-    }),
-  );
+  });
 
   const outcomes: SubmissionOutcome[] = ready.length === 0 ? [] : await options.submitter.submit(ready.map(({ key, quorum: q }) => ({ key, quorum: q })));
   const kinds = new Map(ready.map((r) => [r.key, { kind: r.quorum.attestation.kind, ref: r.ref }]));
@@ -185,4 +185,16 @@ async function processBatch(options: SyncPipelineOptions, jobs: readonly Job[]):
     await options.boss.fail(ATTEST_QUEUE, job.id, { reason });
   }
   if (retry.length > 0) logger.warn({ retrying: retry.length, example: retry[0].reason }, "sync: operations will be retried");
+}
+
+/** Runs `work` over `items` with at most `limit` running at once. */
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      await work(item);
+    }
+  });
+  await Promise.all(lanes);
 }
