@@ -9,6 +9,7 @@ import type { Config } from "../config";
 import type { Deployment } from "../chain/deployment";
 import { createApiApp } from "./app";
 import { authApi } from "./auth/api";
+import { mrvApi } from "../mrv/api";
 import { onboardingApi } from "../onboarding/api";
 import { grantRole } from "./auth/store";
 import type { ApiModule } from "./route";
@@ -49,6 +50,7 @@ export function platformApiModules(deps: PlatformApiDeps): ApiModule[] {
     }),
     onboardingApi({ pool: deps.pool, config: deps.config, publicClient: deps.publicClient, deployment: deps.deployment, registryUrl: deps.registryUrl }),
   ];
+  modules.push(mrvApi({ pool: deps.pool }));
   if (deps.publicClient !== undefined && deps.deployment?.contracts.escrow !== undefined) modules.push(settlementApi({ pool: deps.pool, publicClient: deps.publicClient, deployment: deps.deployment }));
   if (deps.config.webhookSecret !== undefined) {
     modules.push(syncApi({ pool: deps.pool, sources: [{ name: WEBHOOK_SOURCE, secret: deps.config.webhookSecret.reveal() }], enqueue: deps.syncEnqueue }));

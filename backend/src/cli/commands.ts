@@ -1,4 +1,5 @@
 /** Every capability's subcommands, in the order `carbonclear --help` lists them. Add one line per capability. */
+import { registerMrvCommands } from "../mrv/cli";
 import type { RegisterCommands } from "./command";
 import { registerRoleCommands } from "./roles";
 import { registerSettlementCommands } from "../settlement/cli";
@@ -16,4 +17,5 @@ export const PLATFORM_COMMANDS: readonly RegisterCommands[] = [
   registerReconciliationCommands,
   registerAuditCommands,
   registerReportCommands,
+  registerMrvCommands,
 ];

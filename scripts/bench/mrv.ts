@@ -1,0 +1,268 @@
+/**
+ * MRV ingestion benchmark: a generated 1,000,000-row sensor CSV through the real ingestion
+ * service (stream, parse, declared mapping, exact normalization, batched writes to the database,
+ * quality flags, totals) and sealing (records read back in canonical order, leaf hashes, Merkle
+ * root, exact quantification), on embedded PGlite (a data folder in a temp dir) or on
+ * DATABASE_URL when set. Writes bench/results/mrv.json and prints a table.
+ *
+ *   npm run bench:mrv                  (= tsx scripts/bench/mrv.ts)
+ *   npm run bench:mrv -- --rows 200000 --service-rows 100000   (engine rows; service rows, default = rows)
+ *
+ * Peak memory is sampled every 50 ms (RSS of the whole process, which includes the embedded
+ * PGlite; and the V8 heap). Exits non-zero when a target is missed.
+ */
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { once } from "node:events";
+import { loadConfig } from "../../backend/src/config";
+import { openDatabase } from "../../backend/src/db/openDatabase";
+import { runMigrations } from "../../backend/src/db/migrations";
+import { createDataset } from "../../backend/src/mrv/dataset";
+import { createSeededFactorLibrary } from "../../backend/src/mrv/factors/seed";
+import { ingestFile } from "../../backend/src/mrv/ingest";
+import { sealDataset } from "../../backend/src/mrv/seal";
+import { createReadStream } from "node:fs";
+import { Dec } from "../../backend/src/mrv/decimal";
+import { hexToBytes32, LeafHashCollector, buildFlatTree, recordLeafHashBytes } from "../../backend/src/mrv/merkleTree";
+import { mapSourceRows } from "../../backend/src/mrv/parsers/mapping";
+import { readCsvRows } from "../../backend/src/mrv/parsers/csv";
+import { normalizeReading } from "../../backend/src/mrv/records";
+import { sha256OfFile } from "../../backend/src/mrv/parsers/contentHash";
+import { quantify } from "../../backend/src/mrv/quantification";
+import { convert } from "../../backend/src/mrv/units";
+import { datasetIdFor } from "../../backend/src/mrv/dataset";
+
+const TARGET_ROWS_PER_SECOND = 100_000;
+const TARGET_PEAK_MB = 512;
+
+function argument(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  if (at < 0) return fallback;
+  const value = Number(process.argv[at + 1]);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} expects a positive integer`);
+  return value;
+}
+
+const MB = 1024 * 1024;
+
+class MemorySampler {
+  peakRss = 0;
+  peakHeap = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor() {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), 50);
+  }
+
+  sample(): void {
+    const usage = process.memoryUsage();
+    this.peakRss = Math.max(this.peakRss, usage.rss);
+    this.peakHeap = Math.max(this.peakHeap, usage.heapUsed);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.sample();
+  }
+}
+
+/** 20 inverters, one reading a minute each, kWh with one decimal, in January-February 2024. */
+async function writeCsv(file: string, rows: number): Promise<void> {
+  const out = createWriteStream(file);
+  out.write("timestamp,inverter,export_kwh\n");
+  const start = Date.UTC(2024, 0, 1);
+  let chunk = "";
+  for (let i = 0; i < rows; i++) {
+    const minute = Math.floor(i / 20);
+    chunk += `${new Date(start + minute * 60_000).toISOString()},INV-${String(i % 20).padStart(2, "0")},${((i * 7919) % 5000) / 10 + 1}\n`;
+    if (chunk.length > 1 << 16) {
+      if (!out.write(chunk)) await once(out, "drain");
+      chunk = "";
+    }
+  }
+  out.end(chunk);
+  await once(out, "finish");
+}
+
+const MAPPING = { timestamp: { column: "timestamp", format: "iso8601" }, value: { column: "export_kwh" }, unit: { constant: "kWh" }, sensorId: { column: "inverter" }, parameter: { constant: "EG_export" } } as const;
+
+/**
+ * The engine alone, no database: stream, parse, map, normalize, exact sum, leaf hash, Merkle
+ * root, quantify. The generated file is already in the canonical Merkle order (time, then
+ * sensor); this checks that while streaming instead of sorting.
+ */
+async function engineRun(csv: string, rows: number) {
+  const library = createSeededFactorLibrary();
+  const datasetId = datasetIdFor("BENCH-ENGINE", { start: "2024-01-01", end: "2024-02-29" });
+  const id = hexToBytes32(datasetId);
+  const sha = await sha256OfFile(csv);
+  const leaves = new LeafHashCollector(rows);
+  let total = new Dec(0);
+  let previous = "";
+  let index = 0;
+  for await (const item of mapSourceRows(readCsvRows(createReadStream(csv), { fileName: "inverters.csv" }), MAPPING)) {
+    if (item.kind !== "accepted") throw new Error(`row ${item.quarantined.row} quarantined`);
+    const record = normalizeReading(item.reading, sha);
+    const time = item.reading.timestamp.getTime();
+    const key = `${String(time).padStart(15, "0")}\u0000${record.sensorId}`;
+    if (key <= previous) throw new Error("the generated file is not in canonical order");
+    previous = key;
+    total = total.plus(record.quantity);
+    leaves.add(recordLeafHashBytes(id, index, record.sensorId, record.parameter, time, record.quantity, record.unit));
+    index += 1;
+  }
+  const tree = buildFlatTree(leaves.sorted());
+  const result = quantify(
+    {
+      kind: "grid-renewable-electricity",
+      methodology: "ACM0002 v21",
+      monitoringPeriod: { start: "2024-01-01", end: "2024-02-29" },
+      libraryVersion: "2025.1",
+      gwpSet: "AR5",
+      electricityExported: { value: convert(total, "J", "MWh").toFixed(), unit: "MWh" },
+      gridEmissionFactorId: "cea-v20.india-grid.combined-margin-wind-solar",
+    },
+    library,
+  );
+  return { records: index, root: tree.root, netReductions: result.netReductions };
+}
+
+async function measure<T>(run: () => Promise<T>): Promise<{ value: T; seconds: number; peakRssMb: number; peakHeapMb: number }> {
+  global.gc?.();
+  const memory = new MemorySampler();
+  const t0 = performance.now();
+  const value = await run();
+  const seconds = (performance.now() - t0) / 1000;
+  memory.stop();
+  return { value, seconds, peakRssMb: Math.round(memory.peakRss / MB), peakHeapMb: Math.round(memory.peakHeap / MB) };
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes("--engine")) return engineMain();
+  const engineRows = argument("rows", 1_000_000);
+  const rows = argument("service-rows", engineRows);
+  const config = loadConfig();
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "bench-mrv-"));
+  const csv = path.join(tmp, "inverters.csv");
+  const loadBefore = os.loadavg()[0];
+  try {
+    await writeCsv(csv, engineRows);
+    const engine = await measure(() => engineRun(csv, engineRows));
+    const engineResult = {
+      rows: engineRows,
+      seconds: round(engine.seconds),
+      rowsPerSecond: Math.round(engineRows / engine.seconds),
+      peakMemoryMb: { rss: engine.peakRssMb, heapUsed: engine.peakHeapMb },
+      merkleRoot: engine.value.root,
+      netReductionsTco2e: engine.value.netReductions,
+    };
+    console.log(`engine: ${engineRows} rows in ${engineResult.seconds} s`);
+    if (rows !== engineRows) await writeCsv(csv, rows);
+    const database = await openDatabase(config.databaseUrl === undefined ? { dataDir: path.join(tmp, "data"), pgliteInMemory: false, databasePoolMax: 1 } : config);
+    try {
+      await runMigrations(database.pool);
+      const library = createSeededFactorLibrary();
+      const dataset = await createDataset(
+        database.pool,
+        {
+          projectId: `BENCH-${Date.now()}`,
+          period: { start: "2024-01-01", end: "2024-02-29" },
+          libraryVersion: "2025.1",
+          methodology: { kind: "grid-renewable-electricity", methodology: "ACM0002 v21", gwpSet: "AR5", gridEmissionFactorId: "cea-v20.india-grid.combined-margin-wind-solar" },
+          qualityRules: { expectedIntervalMs: 60_000 },
+        },
+        "bench",
+        library.versions(),
+      );
+      global.gc?.();
+      const memory = new MemorySampler();
+      const t0 = performance.now();
+      const summary = await ingestFile(database.pool, {
+        datasetId: dataset.id,
+        fileName: "inverters.csv",
+        content: { path: csv },
+        source: { format: "csv" },
+        mapping: { timestamp: { column: "timestamp", format: "iso8601" }, value: { column: "export_kwh" }, unit: { constant: "kWh" }, sensorId: { column: "inverter" }, parameter: { constant: "EG_export" } },
+        actor: "bench",
+      });
+      const t1 = performance.now();
+      const sealed = await sealDataset(database.pool, { datasetId: dataset.id, library, actor: "bench" });
+      const t2 = performance.now();
+      memory.stop();
+      if (summary.accepted !== rows) throw new Error(`expected ${rows} accepted rows, got ${summary.accepted} (quarantined ${summary.quarantined})`);
+
+      const ingestSeconds = (t1 - t0) / 1000;
+      const sealSeconds = (t2 - t1) / 1000;
+      const totalSeconds = (t2 - t0) / 1000;
+      const rowsPerSecond = Math.round(rows / totalSeconds);
+      const peakRssMb = Math.round(memory.peakRss / MB);
+      const result = {
+        benchmark: "mrv",
+        description: "generated sensor CSV (20 inverters, one reading a minute). engine: stream + parse + map + normalize + exact sum + leaf hashes + Merkle root + quantify, no database. service: ingestFile (the same plus batched writes, duplicate detection, quality flags, totals) then sealDataset (read back in canonical order, Merkle root, quantification) on the database",
+        engine: engineResult,
+        rows,
+        fileBytes: statSync(csv).size,
+        database: database.kind,
+        seconds: { ingest: round(ingestSeconds), seal: round(sealSeconds), total: round(totalSeconds) },
+        rowsPerSecond: { ingest: Math.round(rows / ingestSeconds), seal: Math.round(rows / sealSeconds), total: rowsPerSecond },
+        peakMemoryMb: { rss: peakRssMb, heapUsed: Math.round(memory.peakHeap / MB) },
+        merkleRoot: sealed.merkleRoot,
+        netReductionsTco2e: sealed.quantification.netReductions,
+        qualityFlags: summary.qualityFlags.count,
+        targets: {
+          engineRowsPerSecond: { target: TARGET_ROWS_PER_SECOND, met: engineResult.rowsPerSecond >= TARGET_ROWS_PER_SECOND },
+          enginePeakRssMb: { target: TARGET_PEAK_MB, met: engineResult.peakMemoryMb.rss <= TARGET_PEAK_MB },
+          serviceRowsPerSecond: { target: TARGET_ROWS_PER_SECOND, met: rowsPerSecond >= TARGET_ROWS_PER_SECOND },
+          servicePeakRssMb: { target: TARGET_PEAK_MB, met: peakRssMb <= TARGET_PEAK_MB },
+        },
+        machine: { cpus: os.cpus().length, loadAverage1mBefore: round(loadBefore), loadAverage1mAfter: round(os.loadavg()[0]), node: process.version },
+        measuredAt: new Date().toISOString(),
+      };
+      mkdirSync("bench/results", { recursive: true });
+      writeFileSync("bench/results/mrv.json", JSON.stringify(result, null, 2) + "\n");
+      console.table([
+        { phase: `engine, ${engineRows} rows (no database)`, seconds: engineResult.seconds, "rows/s": engineResult.rowsPerSecond },
+        { phase: `service ingest, ${rows} rows (parse, map, normalize, write, quality, totals)`, seconds: result.seconds.ingest, "rows/s": result.rowsPerSecond.ingest },
+        { phase: "service seal (read back, leaf hashes, Merkle root, quantify)", seconds: result.seconds.seal, "rows/s": result.rowsPerSecond.seal },
+        { phase: "service total", seconds: result.seconds.total, "rows/s": result.rowsPerSecond.total },
+      ]);
+      console.table([
+        { measure: "engine rows/s", value: engineResult.rowsPerSecond, target: `>= ${TARGET_ROWS_PER_SECOND}`, met: result.targets.engineRowsPerSecond.met },
+        { measure: "engine peak RSS MB / heap MB", value: `${engineResult.peakMemoryMb.rss} / ${engineResult.peakMemoryMb.heapUsed}`, target: `<= ${TARGET_PEAK_MB}`, met: result.targets.enginePeakRssMb.met },
+        { measure: "service rows/s", value: rowsPerSecond, target: `>= ${TARGET_ROWS_PER_SECOND}`, met: result.targets.serviceRowsPerSecond.met },
+        { measure: "service peak RSS MB / heap MB (RSS includes embedded PGlite)", value: `${peakRssMb} / ${result.peakMemoryMb.heapUsed}`, target: `<= ${TARGET_PEAK_MB}`, met: result.targets.servicePeakRssMb.met },
+        { measure: "load average (1m) before/after", value: `${result.machine.loadAverage1mBefore} / ${result.machine.loadAverage1mAfter}`, target: "", met: "" },
+      ]);
+      if (Object.values(result.targets).some((t) => !t.met)) process.exitCode = 1;
+    } finally {
+      await database.close();
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+async function engineMain(): Promise<void> {
+  const rows = argument("rows", 1_000_000);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "bench-mrv-engine-"));
+  const csv = path.join(tmp, "inverters.csv");
+  try {
+    await writeCsv(csv, rows);
+    const loadBefore = os.loadavg()[0];
+    const run = await measure(() => engineRun(csv, rows));
+    console.log(JSON.stringify({ mode: "engine", rows, seconds: round(run.seconds), rowsPerSecond: Math.round(rows / run.seconds), peakRssMb: run.peakRssMb, peakHeapMb: run.peakHeapMb, root: run.value.root, netReductionsTco2e: run.value.netReductions, loadAverage1mBefore: round(loadBefore), loadAverage1mAfter: round(os.loadavg()[0]) }));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
