@@ -13,6 +13,8 @@ export class IndexedNameScorer {
   private readonly queryTokens: PreparedToken[] = [];
   private readonly queryVariants: { positions: Int32Array; weights: Float64Array }[];
   private readonly partScores: Float64Array;
+  /** 1 where partScores holds a computed value (fresh typed arrays are zeroed: nothing to fill). */
+  private readonly partScoreKnown: Uint8Array;
   private readonly workspace = new AlignmentWorkspace();
   /** Part scores of the pair of variants being aligned, query-major. */
   private pairScores = new Float64Array(64);
@@ -31,16 +33,16 @@ export class IndexedNameScorer {
       }),
       weights: Float64Array.from(variant, (token) => token.weight),
     }));
-    this.partScores = new Float64Array(vocabulary.length * this.queryTokens.length).fill(Number.NaN);
+    this.partScores = new Float64Array(vocabulary.length * this.queryTokens.length);
+    this.partScoreKnown = new Uint8Array(vocabulary.length * this.queryTokens.length);
   }
 
   private partScore(queryPosition: number, tokenId: number): number {
     const slot = tokenId * this.queryTokens.length + queryPosition;
-    let score = this.partScores[slot];
-    if (Number.isNaN(score)) {
-      score = partScoreAtLeast(this.queryTokens[queryPosition], this.vocabulary[tokenId], MIN_PAIR_SCORE);
-      this.partScores[slot] = score;
-    }
+    if (this.partScoreKnown[slot] === 1) return this.partScores[slot];
+    const score = partScoreAtLeast(this.queryTokens[queryPosition], this.vocabulary[tokenId], MIN_PAIR_SCORE);
+    this.partScores[slot] = score;
+    this.partScoreKnown[slot] = 1;
     return score;
   }
 

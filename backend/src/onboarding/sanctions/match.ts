@@ -155,23 +155,35 @@ export function screen(query: ScreeningQuery, index: ScreeningIndex, options: Sc
   const { names, fullScan } = candidateNames(prepared, index, threshold, weights);
 
   const scorer = new IndexedNameScorer(prepared.name, index.vocabulary);
-  const bestByEntry = new Map<number, { name: IndexedName; nameIndex: number; weighted: number }>();
+  // Best name per entry, in flat arrays (no per-name allocation); `touched` keeps first-seen order.
+  const bestWeighted = new Float64Array(index.entries.length).fill(-1);
+  const bestName = new Int32Array(index.entries.length);
+  const touched: number[] = [];
   let namesCompared = 0;
   for (const nameIndex of names) {
     const name = index.names[nameIndex];
-    const kind = index.entries[name.entryIndex].kind;
+    const entryIndex = name.entryIndex;
+    const kind = index.entries[entryIndex].kind;
     if (prepared.kind !== undefined && kind !== "unknown" && kind !== prepared.kind) continue;
     namesCompared++;
     const weighted = scorer.score(name) * aliasWeight(name.listed.quality, weights);
-    const best = bestByEntry.get(name.entryIndex);
+    const best = bestWeighted[entryIndex];
+    if (best < 0) touched.push(entryIndex);
     // Ties go to the name listed first, as in scoreEntry.
-    if (!best || weighted > best.weighted || (weighted === best.weighted && nameIndex < best.nameIndex)) {
-      bestByEntry.set(name.entryIndex, { name, nameIndex, weighted });
+    if (weighted > best || (weighted === best && nameIndex < bestName[entryIndex])) {
+      bestWeighted[entryIndex] = weighted;
+      bestName[entryIndex] = nameIndex;
     }
   }
 
   const candidates: ScoredCandidate[] = [];
-  for (const [entryIndex, { name, weighted }] of bestByEntry) {
+  // Birth date and country can add at most their bonuses: entries that cannot reach the threshold
+  // even with both are skipped before their evidence is read (the result is the same).
+  const evidenceCeiling = weights.dobMatchBonus + weights.countryMatchBonus;
+  for (const entryIndex of touched) {
+    const weighted = bestWeighted[entryIndex];
+    if (weighted + evidenceCeiling < threshold) continue;
+    const name = index.names[bestName[entryIndex]];
     const entry = index.entries[entryIndex];
     const evidence = evidenceFor(prepared, entry, weights);
     const score = finalScore(weighted, evidence);
