@@ -5,7 +5,7 @@
  * credits and watches the certificate until the registry confirms it. A screenshot of each page
  * goes to test-results/e2e/. Exits non-zero on the first failed step, naming it.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Page } from "playwright-core";
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
       return (await cell.getAttribute("data-testid"))!.replace("available-", "");
     });
     const retired = 4n;
-    await step(`retire ${retired} t with beneficiary, reason and reporting period`, async () => {
+    const firstRetiredSerial = await step(`retire ${retired} t with beneficiary, reason and reporting period`, async () => {
       await page.goto(`${p.apiUrl}/#/retire`);
       await page.locator('select[name="batchId"] option', { hasText: `${bought} t available` }).first().waitFor({ state: "attached" });
       await page.locator('select[name="batchId"]').selectOption(batch);
@@ -124,14 +124,29 @@ async function main(): Promise<void> {
       await page.waitForURL(/#\/certificate\/\d+$/);
       await page.getByTestId("serial-range").waitFor();
       await shot(page, "08-certificate-pending");
+      return (await page.getByTestId("serial-range").innerText()).split("–")[0].trim();
     });
     await step("the certificate shows registry-confirmed after the registry confirms", async () => {
       await page.getByTestId("certificate-status").getByText("registry-confirmed").waitFor({ timeout: 120_000 });
       await shot(page, "09-certificate-confirmed");
     });
-    await step("audit page", async () => {
+    await step("download the certificate PDF", async () => {
+      const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download PDF" }).click()]);
+      const file = path.join(SCREENSHOTS, download.suggestedFilename());
+      await download.saveAs(file);
+      const head = readFileSync(file).subarray(0, 5).toString("latin1");
+      if (!file.endsWith(".pdf") || head !== "%PDF-") throw new Error(`the download ${file} is not a PDF (starts with ${JSON.stringify(head)})`);
+    });
+    await step("audit: the custody chain of the batch and of a retired serial", async () => {
       await page.goto(`${p.apiUrl}/#/audit`);
-      await page.getByRole("heading", { name: "Audit" }).waitFor();
+      await page.locator('input[name="custodyBatch"]').fill(batch);
+      await page.locator('input[name="custodySerial"]').fill(firstRetiredSerial);
+      await page.getByRole("button", { name: "Show custody" }).click();
+      const chain = page.getByTestId("custody-chain");
+      await chain.getByText("tokenized").first().waitFor();
+      await chain.getByText("transferred").first().waitFor();
+      await chain.getByText("retired").first().waitFor();
+      await page.getByTestId("serial-status").getByText("registry-confirmed").waitFor();
       await shot(page, "10-audit");
     });
     console.log(`\ne2e passed; screenshots in ${SCREENSHOTS}`);

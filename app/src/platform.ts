@@ -20,6 +20,8 @@ export const platformInfoSchema = z.object({
     bridge: address,
     escrow: address,
     stablecoin: address,
+    /** MRVRegistry, when deployed. */
+    mrv: address.optional(),
   }),
   /** Present only on a demo platform: well-known development keys, never real funds. */
   devWallet: z

@@ -10,19 +10,19 @@ import type { Deployment } from "../../backend/src/chain/deployment";
 export interface PlatformInfo {
   chainId: number;
   rpcUrl: string;
-  contracts: Record<"identity" | "quorum" | "credit" | "certificate" | "bridge" | "escrow" | "stablecoin", Address>;
+  contracts: Record<"identity" | "quorum" | "credit" | "certificate" | "bridge" | "escrow" | "stablecoin", Address> & { mrv?: Address };
   devWallet?: { accounts: { label: string; privateKey: Hex }[] };
 }
 
 export function platformInfo(deployment: Deployment, rpcUrl: string, devAccounts?: { label: string; privateKey: Hex }[]): PlatformInfo {
-  const { escrow, stablecoin, identity, quorum, credit, certificate, bridge } = deployment.contracts;
+  const { escrow, stablecoin, identity, quorum, credit, certificate, bridge, mrv } = deployment.contracts;
   if (escrow === undefined || stablecoin === undefined) {
     throw new Error("the deployment has no settlement escrow / stablecoin: the dApp needs both (deploy with settlement)");
   }
   return {
     chainId: deployment.chainId,
     rpcUrl,
-    contracts: { identity, quorum, credit, certificate, bridge, escrow, stablecoin },
+    contracts: { identity, quorum, credit, certificate, bridge, escrow, stablecoin, mrv },
     devWallet: devAccounts === undefined ? undefined : { accounts: devAccounts },
   };
 }

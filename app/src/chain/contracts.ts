@@ -6,6 +6,7 @@ export {
   retirementCertificateAbi,
   settlementEscrowAbi,
   testStablecoinAbi,
+  mRVRegistryAbi as mrvRegistryAbi,
 } from "../../../backend/src/chain/abis";
 
 export const SettlementMode = { Atomic: 0, Escrow: 1 } as const;

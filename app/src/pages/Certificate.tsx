@@ -17,16 +17,20 @@ export function Certificate({ certificateId }: { certificateId: bigint }) {
   if (cert.isError) return <ErrorBox error={cert.error} />;
   const { view, claim, meta } = cert.data;
   const status = CERTIFICATE_STATUS[view.status] ?? String(view.status);
+  // The certificate's PDF is the claims report of its beneficiary for its exact reporting period.
   const download = async () => {
     setDownloadError(undefined);
     try {
-      const blob = await api.blob(`/v1/certificates/${certificateId}/pdf`);
+      if (claim === undefined) throw new Error("The retirement's claim is not on-chain yet; try again in a moment.");
+      const beneficiary = claim.beneficiaryName !== "" ? claim.beneficiaryName : view.owner;
+      const query = new URLSearchParams({ beneficiary, from: formatDay(claim.periodStart), to: formatDay(claim.periodEnd), format: "pdf" });
+      const blob = await api.blob(`/v1/reports/claims?${query}`);
       const url = URL.createObjectURL(blob);
       const a = document.createElement("a");
       a.href = url;
       a.download = `certificate-${certificateId}.pdf`;
       a.click();
-      URL.revokeObjectURL(url);
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
     } catch (err) {
       setDownloadError(err);
     }
@@ -52,7 +56,7 @@ export function Certificate({ certificateId }: { certificateId: bigint }) {
         )}
         {view.status >= 2 && <><dt>registry reference</dt><dd>{view.registryRef}</dd></>}
       </dl>
-      <button onClick={download}>Download PDF</button>
+      <button onClick={download}>Download PDF</button> <span className="muted">(claims report for this beneficiary and reporting period)</span>
       <ErrorBox error={downloadError} />
     </section>
   );

@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useSession } from "../session";
 import { identityRegistryAbi } from "../chain/contracts";
 import { ErrorBox } from "../components/ErrorBox";
+import { ApiCallError } from "../api";
 import { KeyValues } from "../components/KeyValues";
 import { formatTime, shortText } from "../format";
 
@@ -37,7 +38,15 @@ export function Onboarding() {
       )}
       <h3>My application and documents</h3>
       {!signedIn && <p>Sign in to see your application, documents and what is missing.</p>}
-      {application.isError && <ErrorBox error={application.error} />}
+      {application.isError &&
+        (application.error instanceof ApiCallError && application.error.status === 404 ? (
+          <p data-testid="no-application">
+            You have not applied yet. Missing: an application (individual or organisation), identity documents, sanctions screening and
+            your registry-account links; compliance writes your on-chain identity claim once these are approved.
+          </p>
+        ) : (
+          <ErrorBox error={application.error} />
+        ))}
       {application.data && <KeyValues value={application.data} />}
     </section>
   );
