@@ -88,7 +88,9 @@ async function main(): Promise<void> {
     const bought = 10n;
     await step(`buy ${bought} t of an open order (partial fill)`, async () => {
       await page.goto(`${p.apiUrl}/#/market`);
-      const row = page.getByTestId("orders").locator("tbody tr").first();
+      await page.getByTestId("orders").locator("tbody tr").first().waitFor();
+      await page.locator(".filters select").nth(1).selectOption({ label: "CORSIA" }); // CORSIA-eligible batches only
+      const row = page.getByTestId("orders").locator("tbody tr").filter({ hasText: "CORSIA" }).first();
       await row.waitFor();
       await shot(page, "03-market");
       await row.getByLabel("tonnes to buy").fill(bought.toString());

@@ -29,7 +29,7 @@ import { walletClientFor } from "../../backend/src/chain/clients";
 import { startRetirementForwarder } from "./retirementForwarder";
 import { randomBytes } from "node:crypto";
 import { platformInfo, platformInfoApi } from "./platformInfoApi";
-import { approveEscrow, onboardTraders, postDemoOrders, tokenizeDemoBatches, type DemoBatch } from "./seed";
+import { approveEscrow, labelDemoBatches, onboardTraders, postDemoOrders, tokenizeDemoBatches, type DemoBatch } from "./seed";
 import { signInWithKey } from "./siweClient";
 import { freePort } from "./ports";
 
@@ -170,6 +170,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Runn
     const seed = { rpcUrl: chain.rpcUrl, publicClient, deployment, registry, admin, compliance, traders, log };
     await onboardTraders(seed);
     const batches = await tokenizeDemoBatches(seed);
+    await labelDemoBatches(seed, batches);
     await approveEscrow(seed, traders[0]);
 
     const staticDir = await ensureDappBuilt(log);

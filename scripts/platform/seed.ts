@@ -137,6 +137,30 @@ export async function tokenizeDemoBatches(o: SeedOptions, timeoutMs = 90_000): P
   return batches;
 }
 
+/**
+ * Records the integrity labels of the demo batches (compliance's call, with its reason on-chain):
+ * the first Verra batch is ICVCM CCP-approved and CORSIA-eligible, the Gold Standard batch CCP.
+ */
+export async function labelDemoBatches(o: SeedOptions, batches: readonly DemoBatch[]): Promise<void> {
+  const compliance = walletClientFor(o.rpcUrl, o.deployment.chainId, o.compliance);
+  const plan: Array<[DemoBatch | undefined, number, string]> = [
+    [batches.find((b) => b.registry === "VERRA"), 1 | 2, "ICVCM CCP-approved methodology; CORSIA eligible unit (demo)"],
+    [batches.find((b) => b.registry === "GOLD_STANDARD"), 1, "ICVCM CCP-approved methodology (demo)"],
+  ];
+  for (const [batch, labels, reason] of plan) {
+    if (batch === undefined) continue;
+    await confirm(
+      o.publicClient,
+      await compliance.writeContract({
+        address: o.deployment.contracts.credit,
+        abi: carbonCreditAbi,
+        functionName: "setBatchLabels",
+        args: [batch.batchId, labels, 1 /* corresponding adjustment not required */, reason],
+      }),
+    );
+  }
+}
+
 /** Lets the escrow deliver a seller's credits when their orders are filled. */
 export async function approveEscrow(o: SeedOptions, seller: PrivateKeyAccount): Promise<void> {
   const wallet = walletClientFor(o.rpcUrl, o.deployment.chainId, seller);

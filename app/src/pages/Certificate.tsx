@@ -5,6 +5,12 @@ import { CERTIFICATE_STATUS, loadCertificate } from "../chain/retire";
 import { ErrorBox } from "../components/ErrorBox";
 import { formatDay, formatTonnes, formatVintage, shortText } from "../format";
 
+/** A registry reference stored as right-padded ASCII prints as text; anything else as hex. */
+function readableRef(ref: `0x${string}`): string {
+  const text = shortText(ref);
+  return /^[\x20-\x7e]+$/.test(text) ? text : ref;
+}
+
 export function Certificate({ certificateId }: { certificateId: bigint }) {
   const { info, publicClient, api } = useSession();
   const [downloadError, setDownloadError] = useState<unknown>();
@@ -54,7 +60,7 @@ export function Certificate({ certificateId }: { certificateId: bigint }) {
             <dt>reporting period</dt><dd>{formatDay(claim.periodStart)} to {formatDay(claim.periodEnd)}</dd>
           </>
         )}
-        {view.status >= 2 && <><dt>registry reference</dt><dd>{view.registryRef}</dd></>}
+        {view.status >= 2 && <><dt>registry reference</dt><dd title={view.registryRef}>{readableRef(view.registryRef)}</dd></>}
       </dl>
       <button onClick={download}>Download PDF</button> <span className="muted">(claims report for this beneficiary and reporting period)</span>
       <ErrorBox error={downloadError} />

@@ -36,7 +36,7 @@ export function Portfolio() {
             <tr key={b.batchId.toString()}>
               <td>{b.batchId.toString()}</td>
               <td>{b.registry}</td>
-              <td>{b.projectId} <span className="muted">({b.methodology}, {b.country})</span></td>
+              <td>{b.projectId} <span className="muted">({[b.methodology, b.country].filter((x) => x !== "").join(", ")})</span></td>
               <td>{formatVintage(b.vintageStart, b.vintageEnd)}</td>
               <td>{b.serialStart.toString()}–{b.serialEnd.toString()}</td>
               <td>{labelNames(b.labels).join(", ") || "—"}</td>
