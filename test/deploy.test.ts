@@ -70,13 +70,14 @@ describe("scripts/deploy: roles file and admin hand-over", function () {
       threshold: 2,
       treasury: treasury.address,
       feeBps: 25,
+      mrvVerifiers: [o3.address],
     };
     const options = ledgerOptionsFor(roles, deployer.address);
     const ledger = await deployLedger(deployer, options);
     await handOverAdmin(ledger, deployer, roles.admin);
 
     const adminRole = await ledger.credit.DEFAULT_ADMIN_ROLE();
-    for (const contract of [ledger.identity, ledger.quorum, ledger.credit, ledger.escrow!, ledger.stablecoin!]) {
+    for (const contract of [ledger.identity, ledger.quorum, ledger.credit, ledger.mrv, ledger.escrow!, ledger.stablecoin!]) {
       expect(await contract.hasRole(adminRole, admin.address)).to.equal(true);
       expect(await contract.hasRole(adminRole, deployer.address)).to.equal(false);
     }
@@ -88,6 +89,7 @@ describe("scripts/deploy: roles file and admin hand-over", function () {
     expect([...(await ledger.quorum.signers())].sort()).to.deep.equal([o1.address, o2.address, o3.address].sort());
     expect(await ledger.escrow!.treasury()).to.equal(treasury.address);
     expect(await ledger.escrow!.feeBps()).to.equal(25n);
+    expect(await ledger.mrv.hasRole(await ledger.mrv.VERIFIER_ROLE(), o3.address)).to.equal(true);
     // the deployer can no longer administer anything
     await expect(ledger.credit.connect(deployer).grantRole(adminRole, deployer.address)).to.be.revertedWithCustomError(
       ledger.credit,

@@ -7,7 +7,8 @@
  * ```json
  * { "admin": "0x…", "compliance": "0x…", "pauser": "0x…",
  *   "oracleSigners": ["0x…", "0x…", "0x…"], "threshold": 2,
- *   "treasury": "0x…", "feeBps": 50, "paymentToken": "0x…", "uri": "https://…/{id}.json" }
+ *   "treasury": "0x…", "feeBps": 50, "paymentToken": "0x…", "uri": "https://…/{id}.json",
+ *   "mrvVerifiers": ["0x…"] }
  * ```
  */
 import { readFileSync } from "node:fs";
@@ -34,6 +35,7 @@ export const rolesFileSchema = z
     feeBps: z.number().int().min(0).max(MAX_FEE_BPS, { message: `must be at most ${MAX_FEE_BPS} (1%)` }),
     paymentToken: address.optional(),
     uri: z.string().optional(),
+    mrvVerifiers: z.array(address).optional(),
   })
   .strict()
   .superRefine((roles, ctx) => {
@@ -103,6 +105,7 @@ export function ledgerOptionsFor(roles: DeployRoles, deployer: string): LedgerOp
     oracleSigners: roles.oracleSigners,
     threshold: roles.threshold,
     uri: roles.uri,
+    mrvVerifiers: roles.mrvVerifiers,
     settlement: { paymentToken: roles.paymentToken, treasury: roles.treasury, feeBps: roles.feeBps },
   };
 }
@@ -122,7 +125,7 @@ interface AdminControlled {
 export async function handOverAdmin(ledger: Ledger, deployer: Signer, admin: string): Promise<void> {
   const deployerAddress = await deployer.getAddress();
   if (deployerAddress.toLowerCase() === admin.toLowerCase()) return;
-  const contracts: AdminControlled[] = [ledger.identity, ledger.quorum, ledger.credit];
+  const contracts: AdminControlled[] = [ledger.identity, ledger.quorum, ledger.credit, ledger.mrv];
   if (ledger.escrow !== undefined) contracts.push(ledger.escrow);
   if (ledger.stablecoin !== undefined) contracts.push(ledger.stablecoin);
   for (const contract of contracts) {
