@@ -21,7 +21,7 @@ import type pg from "pg";
 import type { Address, PublicClient } from "viem";
 import { z } from "zod";
 import { ApiError } from "../api/errors";
-import { grantRole } from "../api/auth/store";
+import { grantRole, revokeRole } from "../api/auth/store";
 import { defineRoute, reply, type ApiModule, type RequestContext } from "../api/route";
 import type { Deployment } from "../chain/deployment";
 import type { Config } from "../config";
@@ -57,6 +57,7 @@ export function onboardingServiceFor(deps: Omit<OnboardingApiDeps, "service">): 
         : undefined,
     registryAccounts: deps.registryUrl === undefined ? undefined : registryAccountReader(deps.registryUrl),
     grantRole: (pool, address, role, grantedBy) => grantRole(pool, address, role, grantedBy),
+    revokeRole: (pool, address, role, revokedBy) => revokeRole(pool, address, role, revokedBy),
     screeningThreshold: config.screeningThreshold,
   });
 }

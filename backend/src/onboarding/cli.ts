@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { CliContext, RegisterCommands } from "../cli/command";
 import { CliError, EXIT } from "../cli/command";
-import { grantRole } from "../api/auth/store";
+import { grantRole, revokeRole } from "../api/auth/store";
 import { screen } from "./sanctions/match";
 import type { MatchResult } from "./sanctions/match-result";
 import type { SanctionsList } from "./sanctions/model";
@@ -63,6 +63,7 @@ function serviceFor(ctx: CliContext, pool: import("pg").Pool, chain?: Awaited<Re
       : undefined,
     registryAccounts: ctx.config.registrySimUrl === undefined ? undefined : registryAccountReader(ctx.config.registrySimUrl),
     grantRole: (p, address, role, by) => grantRole(p, address, role, by),
+    revokeRole: (p, address, role, by) => revokeRole(p, address, role, by),
     screeningThreshold: ctx.config.screeningThreshold,
   });
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { grantRole, revokeRole, rolesOf } from "../../api/auth/store";
 import { auditEntriesFor } from "../../db";
 import { openTestDatabase, type TestDatabase } from "../../db/testing";
 import { startTestSimulator, type SimulatorClient } from "../../registry/simulator/testing";
@@ -28,7 +29,7 @@ beforeAll(async () => {
     complianceKey: chain.accounts[1],
   });
   // The chain's clock runs from now; documents are checked against a fixed "today".
-  service = new OnboardingService({ pool: db.pool, identity, registryAccounts: registryAccountReader(sim.url), now: () => NOW });
+  service = new OnboardingService({ pool: db.pool, identity, registryAccounts: registryAccountReader(sim.url), grantRole, revokeRole, now: () => NOW });
   await service.importList(testList("ofac-sdn", "v1"), [], "test");
 });
 afterAll(async () => {
@@ -272,5 +273,25 @@ describe("the onboarding workflow against Postgres, the registry simulator and t
     const retried = await service.retryChainWrites();
     expect(retried.find((w) => w.id === chainWrite.id)).toMatchObject({ status: "confirmed" });
     expect(await identity.isEligible(wallet)).toBe(true);
+  });
+
+  it("rejects an approved counterparty whose list-update hit is confirmed: the wallet stays frozen, the trader role is revoked", async () => {
+    const wallet = chain.users[10].address;
+    const applied = await service.apply(wallet, { kind: "individual", surname: "Novak", givenNames: "Petra", birthDate: "1985-09-09", nationality: "CZ" }, wallet);
+    const mrz = passportMrz({ surname: "NOVAK", givenNames: "PETRA", documentNumber: "CZ9876543", nationality: "CZE", birthDate: "1985-09-09", expiryDate: "2033-01-01" });
+    await service.uploadDocument(applied.id, { type: "passport", mimeType: "image/png", mrz }, TINY_PNG, wallet);
+    await service.submitDocuments(applied.id, wallet);
+    await linkAccount(applied.id, wallet);
+    await service.approve(applied.id, OFFICER, "ok");
+    expect(await rolesOf(db.pool, wallet)).toEqual(["trader"]);
+
+    const update = testList("ofac-sdn", "v3", [makeEntry("88", ["NOVAK, Petra"], { birthDates: [exactBirthDate("1985-09-09")], countries: ["CZ"] })]);
+    expect((await service.importList(update, [], OFFICER)).newHits).toEqual([applied.id]);
+    const [open] = await service.cases({ applicantId: applied.id, status: "open" });
+    const { applicant } = await service.resolveCase(open.id, "confirm", OFFICER, "same person: DOB, nationality and passport match");
+    expect(applicant.state).toBe("rejected");
+    expect(await identity.isFrozen(wallet)).toBe(true);
+    expect(await identity.isEligible(wallet)).toBe(false);
+    expect(await rolesOf(db.pool, wallet)).toEqual([]);
   });
 });

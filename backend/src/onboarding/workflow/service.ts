@@ -43,6 +43,8 @@ export interface OnboardingServiceDeps {
   readonly registryAccounts?: RegistryAccountReader;
   /** Grants the trader role on approval. */
   readonly grantRole?: RoleGranter;
+  /** Revokes the trader role when an approved counterparty is rejected (a confirmed list-update hit). */
+  readonly revokeRole?: RoleGranter;
   /** Minimum match score that sends an applicant to review (default 0.7). */
   readonly screeningThreshold?: number;
   readonly maxDocumentBytes?: number;
@@ -567,6 +569,10 @@ export class OnboardingService {
       return { case: toCase(updated.rows[0]), applicant: moved };
     });
     if (unfreezeWrite !== undefined) await this.executeChainWrite(unfreezeWrite);
+    if (decision === "confirm" && resolved.case.kind === "list_update" && this.#deps.revokeRole !== undefined) {
+      // The wallet stays frozen on-chain; the API stops treating it as a trader.
+      await this.#deps.revokeRole(this.#deps.pool, resolved.applicant.walletAddress, "trader", officer);
+    }
     if (decision === "clear" && resolved.applicant.state !== "approved") return { ...resolved, applicant: await this.#advance(resolved.applicant.id) };
     return resolved;
   }
