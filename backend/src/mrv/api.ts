@@ -8,7 +8,7 @@ import { DraftFormatSchema, buildSubmissionDraft, renderDraftPdf } from "./draft
 import type { FactorLibrary } from "./factors";
 import { createSeededFactorLibrary } from "./factors/seed";
 import { IngestSourceSchema, PostedRecordsSchema, type IngestLimits, ingestFile, ingestRecords } from "./ingest";
-import type { OcrEngine } from "./parsers/ocr";
+import { type OcrEngine, createOcrEngine } from "./parsers/ocr";
 import { recordProof, sealDataset, verifyRecordProof } from "./seal";
 
 /**
@@ -35,8 +35,8 @@ export interface MrvApiDeps {
   readonly pool: pg.Pool;
   /** Emission-factor library (default: the seeded one). */
   readonly library?: FactorLibrary;
-  /** OCR for image uploads; without it, image uploads are refused. */
-  readonly ocr?: () => Promise<OcrEngine>;
+  /** OCR for image uploads and scanned PDFs, started on first use (default: tesseract.js, offline); null: refuse them. */
+  readonly ocr?: (() => Promise<OcrEngine>) | null;
   readonly limits?: Partial<IngestLimits>;
   /** Largest upload body, bytes (default 256 MiB). */
   readonly maxUploadBytes?: number;
@@ -98,6 +98,7 @@ const toJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value, (_k
 export function mrvApi(deps: MrvApiDeps): ApiModule {
   const library = deps.library ?? createSeededFactorLibrary();
   const writers = ["verifier", "admin"] as const;
+  const startOcr = deps.ocr === undefined ? createOcrEngine : deps.ocr;
   let ocrEngine: Promise<OcrEngine> | undefined;
   return {
     name: "mrv",
@@ -144,8 +145,9 @@ export function mrvApi(deps: MrvApiDeps): ApiModule {
           if (bytes === undefined || !Buffer.isBuffer(bytes) || /json/i.test(String(ctx.headers["content-type"] ?? ""))) {
             throw new ApiError(400, "INVALID_REQUEST", "send the file itself as the request body with its own Content-Type (e.g. text/csv), not JSON; for JSON readings use POST .../records");
           }
-          if (query.source.format === "image" && deps.ocr === undefined) throw new ApiError(422, "FILE_REJECTED", "image uploads need OCR, which this server was started without");
-          const ocr = query.source.format === "image" && deps.ocr !== undefined ? await (ocrEngine ??= deps.ocr()) : undefined;
+          if (query.source.format === "image" && startOcr === null) throw new ApiError(422, "FILE_REJECTED", "image uploads need OCR, which this server was started without");
+          const needsOcr = query.source.format === "image" || query.source.format === "pdf";
+          const ocr = needsOcr && startOcr !== null ? await (ocrEngine ??= startOcr()) : undefined;
           const summary = await mapped(() =>
             ingestFile(deps.pool, {
               datasetId: params.datasetId,

@@ -186,7 +186,7 @@ export const registerMrvCommands: RegisterCommands = (program: Command, context)
       }
       const bar = ctx.progress(`ingest ${file}`);
       let totalSet = false;
-      const ocr = source.format === "image" ? await createOcrEngine() : undefined;
+      const ocr = source.format === "image" || source.format === "pdf" ? await createOcrEngine() : undefined;
       try {
         const summary = await run(() =>
           ingestFile(pool, {

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import ExcelJS from "exceljs";
+import PDFDocument from "pdfkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestDatabase, openTestDatabase } from "../db/testing";
 import { MrvError, createDataset, getDataset, listUploads, quarantinedRows } from "./dataset";
@@ -9,6 +10,8 @@ import { createSeededFactorLibrary } from "./factors/seed";
 import { type IngestFileInput, type IngestProgress, ingestFile, ingestRecords } from "./ingest";
 import { buildDatasetTree } from "./merkle";
 import { normalizeReading } from "./records";
+import { createOcrEngine } from "./parsers/ocr";
+import { findSystemFont, renderTextPng } from "./parsers/testing/renderTextPng";
 import { recordProof, sealDataset, verifyRecordProof } from "./seal";
 
 const library = createSeededFactorLibrary();
@@ -164,6 +167,34 @@ describe("ingestion service", () => {
     await expect(upload("nope", inverterCsv(1))).rejects.toMatchObject({ code: "INVALID_INPUT", message: expect.stringMatching(/dataset id/) });
     await expect(upload(`0x${"99".repeat(32)}`, inverterCsv(1), { mapping: { ...MAPPING, unit: { constant: "furlongs" } } })).rejects.toMatchObject({ code: "INVALID_INPUT", message: expect.stringMatching(/unit.constant/) });
     expect(await tableCounts()).toEqual(before);
+  });
+});
+
+describe("scanned reports", () => {
+  it("ingests a scanned PDF (no text layer) through OCR of its page image", { timeout: 240_000 }, async () => {
+    const font = findSystemFont();
+    expect(font, "install fonts-dejavu-core to draw the scanned page").toBeDefined();
+    const png = renderTextPng(["Date Meter Energy", "01/01/2024 INV-7 1,234.5 kWh", "02/01/2024 INV-7 1,301.25 kWh"], { fontPath: font as string });
+    const doc = new PDFDocument({ size: "A4" });
+    const chunks: Buffer[] = [];
+    doc.on("data", (c: Buffer) => chunks.push(c));
+    const done = new Promise<void>((resolve) => doc.on("end", () => resolve()));
+    doc.image(png, 40, 40, { width: 500 });
+    doc.end();
+    await done;
+    const ocr = await createOcrEngine();
+    try {
+      const dataset = await newDataset();
+      const summary = await upload(dataset.id, Buffer.concat(chunks), {
+        fileName: "field-report.pdf",
+        source: { format: "pdf", table: { rowPattern: String.raw`^(?<date>\d{2}/\d{2}/\d{4}) (?<meter>INV-\d+) (?<value>[\d,]+(?:\.\d+)?) (?<unit>kWh|MWh)$`, startAfter: "^Date Meter Energy$" } },
+        mapping: { timestamp: { column: "date", format: "DD/MM/YYYY" }, value: { column: "value", number: { decimalSeparator: ".", thousandsSeparator: "," } }, unit: { column: "unit" }, sensorId: { column: "meter" }, parameter: { constant: "EG_export" } },
+        ocr,
+      });
+      expect(summary).toMatchObject({ format: "pdf", accepted: 2, quarantined: 0, totals: [{ parameter: "EG_export", unit: "J", quantity: "9128700000", count: 2 }] });
+    } finally {
+      await ocr.terminate();
+    }
   });
 });
 

@@ -13,6 +13,7 @@ import { JsonOptionsSchema, JsonSourceError, readJsonRows, readNdjsonRows } from
 import { type QuarantinedRow, type SourceMappingInput, SourceMappingError, mapSourceRows, parseSourceMapping } from "./parsers/mapping";
 import { type OcrEngine, OcrError, readImageRows } from "./parsers/ocr";
 import { PdfSourceError, readPdfRows } from "./parsers/pdf";
+import { readPdfRowsWithOcr } from "./parsers/scannedPdf";
 import { TextTableMappingSchema } from "./parsers/textTable";
 import type { SourceItem } from "./parsers/types";
 import { XlsxOptionsSchema, XlsxSourceError, readXlsxRows } from "./parsers/xlsx";
@@ -88,7 +89,7 @@ export interface IngestFileInput {
   /** Who uploads: a wallet address or a service name; recorded with the upload and in the audit log. */
   readonly actor: string;
   readonly onProgress?: (progress: IngestProgress) => void;
-  /** Needed for format "image". */
+  /** Needed for format "image"; for "pdf" it reads scanned PDFs (no text layer) from their page images. */
   readonly ocr?: OcrEngine;
   readonly limits?: Partial<IngestLimits>;
   /** Set by ingestRecords: the "file" is readings posted as JSON. */
@@ -256,7 +257,9 @@ async function openSource(
     case "pdf": {
       const bytes = await readWhole(content, fileName, limits.maxWholeFileBytes, size);
       onBytes(bytes.length);
-      return { items: readPdfRows(bytes, { fileName, table: source.table }), close: () => undefined };
+      // with an OCR engine, a scanned PDF (no text layer) is read from its page images
+      const items = input.ocr === undefined ? readPdfRows(bytes, { fileName, table: source.table }) : readPdfRowsWithOcr(bytes, { fileName, table: source.table, engine: input.ocr });
+      return { items, close: () => undefined };
     }
     case "image": {
       if (input.ocr === undefined) throw new MrvError("INVALID_INPUT", "format image needs an OCR engine");
