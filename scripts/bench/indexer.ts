@@ -109,7 +109,7 @@ async function main(): Promise<void> {
       return forward({ method, params: p } as never);
     }) as EIP1193RequestFn;
     const publicClient = createPublicClient({ transport: custom({ request }) });
-    const options = { pool: db.pool, publicClient, deployment: chain.deployment, confirmations: 12, batchSize: 200 };
+    const options = { pool: db.pool, publicClient, deployment: chain.deployment, confirmations: 12, batchSize: 50, leaseTtlMs: 120_000 };
 
     await indexOnce(options); // the real prefix
     syntheticBlocks = blocks;
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
       machine: { cpus: os.cpus().length, node: process.version, loadAverage1mBefore: loadBefore[0], loadAverage1mAfter: loadAfter[0] },
       database: db.schema === undefined ? "PGlite 0.5.14 in memory (embedded default), one connection" : "PostgreSQL (TEST_DATABASE_URL)",
       source: "replayed recorded TransferSingle logs served over viem's EIP-1193 transport (eth_getLogs, headers) in front of a Hardhat chain",
-      settings: { eventsPerBlock: perBlock, blocks, batchSizeBlocks: options.batchSize, confirmations: options.confirmations, maxLogsPerTransaction: 500 },
+      settings: { eventsPerBlock: perBlock, blocks, batchSizeBlocks: options.batchSize, confirmations: options.confirmations, maxLogsPerTransaction: 500, leaseTtlMs: options.leaseTtlMs },
       events: pass.logs,
       totalChainLogs: Number(rows[0].n),
       seconds: Number(seconds.toFixed(2)),
