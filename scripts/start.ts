@@ -13,9 +13,17 @@ const CHAIN_PORT = 8545;
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: "carbonclear" });
+  // Handlers stay installed while stopping: a wrapper (npm, tsx) relays the same Ctrl-C or SIGTERM
+  // the process group already got, and a second signal must not kill the process mid-shutdown.
+  let stopping = false;
   const stop = new Promise<string>((resolve) => {
-    process.once("SIGINT", () => resolve("SIGINT"));
-    process.once("SIGTERM", () => resolve("SIGTERM"));
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) return console.log(`${signal}: already stopping…`);
+      stopping = true;
+      resolve(signal);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
   });
   const platform = await startPlatform({ config, logger, chainPort: CHAIN_PORT, apiPort: config.apiPort, log: (line) => console.log(`· ${line}`) });
 
