@@ -5,12 +5,16 @@
  * pg-boss, and the webhook intake over HTTP. Every scenario ends by comparing the chain with the
  * registry.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { pino } from "pino";
 import { Webhook } from "standardwebhooks";
 import type { Address, Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { carbonCreditAbi, registryBridgeAbi, retirementCertificateAbi } from "../chain/abis";
 import { walletClientFor } from "../chain/clients";
+import { openDatabase, runMigrations } from "../db";
 import { openTestDatabase, type TestDatabase } from "../db/testing";
 import { createRegistryAdapter, registryApiBaseUrl, type RegistryAdapter } from "../registry";
 import { DEFAULT_PLATFORM_CUSTODY_ACCOUNT_IDS, type RunningRegistrySimulator } from "../registry/simulator";
@@ -283,4 +287,66 @@ describe("faults", () => {
     nodes[1] = await startNode(1, nodePorts[1]);
     await expectTokenizedOnce(testRef(`lock-${issuance.id}`), owner, issuance);
   }, 40_000);
+});
+
+describe("restarts", () => {
+  it("database and sync worker restarted while the registry confirms: the work is recovered from Postgres, minted once", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "carbonclear-sync-restart-"));
+    const start = async () => {
+      const database = await openDatabase({ pgliteInMemory: false, dataDir, databasePoolMax: 1 });
+      await runMigrations(database.pool);
+      const running = await startSyncPlatform({
+        db: database,
+        publicClient: chain.publicClient,
+        deployment: chain.deployment,
+        submitterWallet: walletClientFor(chain.rpcUrl, chain.chainId, chain.users[8]),
+        registryUrl: sim.url,
+        remoteNodeUrls: nodes.map((n) => n.url),
+        webhookSecret: SECRET,
+        logger: pino({ level: "silent" }),
+        reconcileIntervalMs: 60_000,
+        retryDelaySeconds: 1,
+      });
+      return { database, running };
+    };
+    try {
+      const owner = chain.users[7].address;
+      await ledger.kyc(owner);
+      // First life: reconcile once (the cursor is stored), then everything goes down.
+      await client.createAccount({ registry: "VERRA" });
+      const first = await start();
+      await first.running.reconcile();
+      const cursorBefore = await first.database.pool.query("SELECT cursor FROM sync_cursors");
+      expect(cursorBefore.rows).toHaveLength(1);
+      await first.running.close();
+      await first.database.close();
+
+      // While the worker and its database are down, the registry confirms a lock (and no webhook
+      // reaches anyone, so only the restarted worker's reconciliation can find it).
+      sim.control.setWebhookChaos({ dropDeliveryRate: 1 });
+      const { issuance, operation } = await lockIntoCustody(owner, 55);
+      sim.control.tick();
+
+      // Second life on the same data: the stored cursor leads the reconciler to the missed event.
+      const second = await start();
+      try {
+        const cursor = await second.database.pool.query("SELECT cursor FROM sync_cursors");
+        expect(cursor.rows).toEqual(cursorBefore.rows);
+        await second.running.reconcile();
+        await expectTokenizedOnce(testRef(`lock-${issuance.id}`), owner, issuance);
+        const row = await waitFor(async () => {
+          const rows = await listOperations(second.database.pool);
+          const found = rows.find((r) => r.operationId === operation.operationId);
+          return found?.state === "applied" ? found : undefined;
+        }, 10_000);
+        expect(row).toMatchObject({ state: "applied", kind: "TokenizeAttestation" });
+      } finally {
+        await second.running.close();
+        await second.database.close();
+      }
+    } finally {
+      sim.control.setWebhookChaos({ dropDeliveryRate: 0 });
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
