@@ -160,7 +160,12 @@ describe("registry events carried to the chain", () => {
     const completed = await verra.getOperation(registryRetirement.operationId);
     expect(completed?.status).toBe("COMPLETED");
     expect(certificate.registryRef).not.toBe(`0x${"0".repeat(64)}`);
-    expect(await operationState(registryRetirement.operationId)).toMatchObject({ state: "applied", kind: "RetirementConfirmation" });
+    // The on-chain effect comes first, the pipeline's record of it right after.
+    const row = await waitFor(async () => {
+      const found = await operationState(registryRetirement.operationId);
+      return found?.state === "applied" ? found : undefined;
+    }, 5_000, "the operation recorded as applied");
+    expect(row).toMatchObject({ state: "applied", kind: "RetirementConfirmation" });
   }, 30_000);
 
   it("redemption rejected by the registry → credits restored to the holder", async () => {
@@ -269,7 +274,10 @@ describe("faults", () => {
     await waitFor(async () => ((await operationState(operation.operationId))?.lastError ? true : undefined), 10_000, "a failed attempt");
     expect(await batchOfLock(testRef(`lock-${issuance.id}`))).toBeUndefined();
     await expectTokenizedOnce(testRef(`lock-${issuance.id}`), owner, issuance);
-    const row = await operationState(operation.operationId);
+    const row = await waitFor(async () => {
+      const found = await operationState(operation.operationId);
+      return found?.state === "applied" ? found : undefined;
+    }, 5_000, "the operation recorded as applied");
     expect(row?.attempts).toBeGreaterThanOrEqual(2);
     expect(row?.state).toBe("applied");
   }, 40_000);
