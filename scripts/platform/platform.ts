@@ -11,12 +11,14 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Logger } from "pino";
 import type { Hex, PublicClient } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
-import type { Config } from "../../backend/src/config";
+import { Secret, type Config } from "../../backend/src/config";
 import { publicClientFor } from "../../backend/src/chain/clients";
 import { writeDeployment, type Deployment } from "../../backend/src/chain/deployment";
 import { openDatabase, runMigrations, type Database } from "../../backend/src/db";
 import { pgliteDataFolder } from "../../backend/src/db/openDatabase";
 import { runIndexer } from "../../backend/src/indexer";
+import { reconciliationMetrics, startReconciliationJob } from "../../backend/src/reconciliation";
+import { registryAdaptersFor } from "../../backend/src/custody/registryView";
 import { startRegistrySimulator, type RunningRegistrySimulator } from "../../backend/src/registry/simulator";
 import { createInProcessNetwork } from "../../backend/src/testing/hardhat";
 import { startPlatformApi } from "../../backend/src/api/platform";
@@ -167,6 +169,19 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Runn
     }).catch((error: unknown) => logger.error({ err: error }, "indexer stopped"));
     closers.push(["indexer", async () => { indexerStop.abort(); await indexer; }]);
 
+    // Three-way reconciliation (registry, chain, read model) every minute; its gauges and incident
+    // counter are served on the sync worker's /metrics.
+    const reconciliation = startReconciliationJob({
+      pool: db.pool,
+      publicClient,
+      deployment,
+      registries: registryAdaptersFor(registry.url),
+      log: logger.child({ service: "reconciliation" }),
+      metrics: reconciliationMetrics(sync.metrics.registry),
+      intervalMs: 60_000,
+    });
+    closers.push(["reconciliation", () => reconciliation.stop()]);
+
     const seed = { rpcUrl: chain.rpcUrl, publicClient, deployment, registry, admin, compliance, traders, log };
     await onboardTraders(seed);
     const batches = await tokenizeDemoBatches(seed);
@@ -189,7 +204,8 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Runn
     const apiPort = options.apiPort === 0 ? await freePort() : options.apiPort;
     const api = await startPlatformApi({
       pool: db.pool,
-      config,
+      // compliance decisions in the API (approvals, freezes) sign with the demo compliance key
+      config: { ...config, complianceKey: config.complianceKey ?? new Secret(keys[1]) },
       logger: logger.child({ service: "api" }),
       publicClient,
       deployment,
