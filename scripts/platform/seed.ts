@@ -13,6 +13,7 @@ import type { RegistryId } from "../../backend/src/domain";
 import { createRegistryAdapter, registryApiBaseUrl } from "../../backend/src/registry";
 import { DEFAULT_PLATFORM_CUSTODY_ACCOUNT_IDS, type RunningRegistrySimulator } from "../../backend/src/registry/simulator";
 import { seedHolding, SimulatorClient } from "../../backend/src/registry/simulator/testing";
+import { ORDER_TYPES } from "../../backend/src/chain/eip712";
 
 export interface DemoBatch {
   registry: RegistryId;
@@ -174,21 +175,6 @@ export async function approveEscrow(o: SeedOptions, seller: PrivateKeyAccount): 
     }),
   );
 }
-
-const ORDER_TYPES = {
-  Order: [
-    { name: "seller", type: "address" },
-    { name: "batchId", type: "uint256" },
-    { name: "quantity", type: "uint64" },
-    { name: "pricePerTonne", type: "uint128" },
-    { name: "minFill", type: "uint64" },
-    { name: "expiry", type: "uint64" },
-    { name: "salt", type: "uint256" },
-    { name: "counter", type: "uint64" },
-    { name: "buyer", type: "address" },
-    { name: "mode", type: "uint8" },
-  ],
-} as const;
 
 /** Open demo orders: [tonnes, price in whole dollars per tonne, minimum fill]. */
 const DEMO_ORDERS: ReadonlyArray<[bigint, bigint, bigint]> = [

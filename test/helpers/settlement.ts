@@ -3,6 +3,7 @@ import type { ContractTransactionReceipt, HDNodeWallet, Signer, TypedDataDomain,
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { SettlementEscrow, TestStablecoin } from "../../typechain-types";
 import { EntityType, ONE_YEAR, deploySuite, latestTime, verraBatch, type Suite } from "./fixtures";
+import { ORDER_TYPES as ESCROW_ORDER_TYPES } from "../../backend/src/chain/eip712";
 
 /** SettlementEscrow.SettlementMode */
 export const SettlementMode = { Atomic: 0, Escrow: 1 } as const;
@@ -15,20 +16,7 @@ export const DEFAULT_FEE_BPS = 50;
 export const ONE_DAY = 24 * 3600;
 
 /** EIP-712 types of a SettlementEscrow order (domain "CarbonClear Settlement", version "1"). */
-export const ORDER_TYPES = {
-  Order: [
-    { name: "seller", type: "address" },
-    { name: "batchId", type: "uint256" },
-    { name: "quantity", type: "uint64" },
-    { name: "pricePerTonne", type: "uint128" },
-    { name: "minFill", type: "uint64" },
-    { name: "expiry", type: "uint64" },
-    { name: "salt", type: "uint256" },
-    { name: "counter", type: "uint64" },
-    { name: "buyer", type: "address" },
-    { name: "mode", type: "uint8" },
-  ],
-};
+export const ORDER_TYPES = { Order: ESCROW_ORDER_TYPES.Order.map((field) => ({ ...field })) };
 
 /** EIP-712 types of the quorum attestation that releases an escrow trade (OracleQuorum domain). */
 export const TRADE_CONFIRMATION_TYPES = {

@@ -25,24 +25,8 @@ export interface Order {
   mode: number;
 }
 
-export const ORDER_TYPES = {
-  Order: [
-    { name: "seller", type: "address" },
-    { name: "batchId", type: "uint256" },
-    { name: "quantity", type: "uint64" },
-    { name: "pricePerTonne", type: "uint128" },
-    { name: "minFill", type: "uint64" },
-    { name: "expiry", type: "uint64" },
-    { name: "salt", type: "uint256" },
-    { name: "counter", type: "uint64" },
-    { name: "buyer", type: "address" },
-    { name: "mode", type: "uint8" },
-  ],
-} as const;
-
-export function settlementDomain(chainId: number, escrow: Address) {
-  return { name: "CarbonClear Settlement", version: "1", chainId, verifyingContract: escrow } as const;
-}
+/** The escrow's order typed data: one definition for the backend, the dApp and the seed. */
+export { ORDER_TYPES, settlementDomain } from "../../../backend/src/chain/eip712";
 
 const ZERO = "0x0000000000000000000000000000000000000000" as Address;
 const MODES = ["atomic", "escrow"] as const;

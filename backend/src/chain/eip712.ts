@@ -137,3 +137,29 @@ export interface AttestationMessages {
   RetirementConfirmation: RetirementConfirmationMessage;
   TradeConfirmation: TradeConfirmationMessage;
 }
+
+/* SettlementEscrow orders (signed by the maker, verified by the escrow and the order book). */
+
+export const SETTLEMENT_DOMAIN_NAME = "CarbonClear Settlement";
+export const SETTLEMENT_DOMAIN_VERSION = "1";
+
+/** The EIP-712 domain of the escrow at `escrow` on `chainId`. */
+export function settlementDomain(chainId: number, escrow: Address): TypedDataDomain {
+  return { name: SETTLEMENT_DOMAIN_NAME, version: SETTLEMENT_DOMAIN_VERSION, chainId, verifyingContract: escrow };
+}
+
+/** Must match `SettlementEscrow.ORDER_TYPEHASH`. */
+export const ORDER_TYPES = {
+  Order: [
+    { name: "seller", type: "address" },
+    { name: "batchId", type: "uint256" },
+    { name: "quantity", type: "uint64" },
+    { name: "pricePerTonne", type: "uint128" },
+    { name: "minFill", type: "uint64" },
+    { name: "expiry", type: "uint64" },
+    { name: "salt", type: "uint256" },
+    { name: "counter", type: "uint64" },
+    { name: "buyer", type: "address" },
+    { name: "mode", type: "uint8" },
+  ],
+} as const;

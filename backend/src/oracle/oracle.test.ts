@@ -4,8 +4,6 @@
  * aggregator and the submitter sending RegistryBridge.tokenize.
  */
 import express from "express";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { Address, Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,6 +17,7 @@ import { collectQuorum, QuorumNotReachedError, type QuorumRequest } from "./aggr
 import { createOracleNode } from "./node";
 import { AttestationSubmitter } from "./submitter";
 import { startOracleNodeServer, type RunningOracleNodeServer } from "./server";
+import { startHttpServer } from "../api/server";
 
 let chain: TestChain;
 let sim: RunningRegistrySimulator;
@@ -239,10 +238,5 @@ async function startTamperingProxy(target: string, rewrite: (body: NodeAnswer) =
     const answer = await fetch(`${target}/v1/attestations`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(req.body) });
     res.status(answer.status).json(rewrite((await answer.json()) as NodeAnswer));
   });
-  const server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
-  };
+  return startHttpServer(app);
 }

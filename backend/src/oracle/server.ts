@@ -7,14 +7,13 @@
  *   GET  /health → 200 {status: "ok", signer}
  *   GET  /metrics → Prometheus text of `metrics` (when given)
  */
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import express from "express";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { AttestationRefusedError, RegistryUnavailableError } from "./errors";
 import type { OracleNode } from "./node";
 import { attestationRequestSchema, ORACLE_API_PATHS, signedAttestationToJson } from "./wire";
+import { startHttpServer, type RunningServer } from "../api/server";
 
 const errorBody = (code: string, message: string) => ({ error: { code, message } });
 
@@ -65,33 +64,12 @@ export function createOracleNodeApp(node: OracleNode, options: { metrics?: Regis
   return app;
 }
 
-export interface RunningOracleNodeServer {
-  /** e.g. `http://127.0.0.1:4321` (no trailing slash). */
-  readonly url: string;
-  close(): Promise<void>;
-}
+export type RunningOracleNodeServer = RunningServer;
 
 /** Serves `node` on `host:port` (port 0 = any free port). */
 export async function startOracleNodeServer(
   node: OracleNode,
   options: { host?: string; port?: number; metrics?: Registry; logger?: Logger } = {},
 ): Promise<RunningOracleNodeServer> {
-  const host = options.host ?? "127.0.0.1";
-  const server = createServer(createOracleNodeApp(node, { metrics: options.metrics, logger: options.logger }));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-        server.closeAllConnections();
-      }),
-  };
+  return startHttpServer(createOracleNodeApp(node, { metrics: options.metrics, logger: options.logger }), { host: options.host, port: options.port });
 }

@@ -3,33 +3,11 @@
  * Settlement" v1, bound to the chain id and the escrow's address), the zod schema of a signed
  * order as the API accepts it, and its JSON form (integers as decimal strings).
  */
-import { getAddress, hashTypedData, zeroAddress, type Address, type Hex, type TypedDataDomain } from "viem";
+import { getAddress, hashTypedData, zeroAddress, type Address, type Hex } from "viem";
 import { z } from "zod";
+import { ORDER_TYPES, settlementDomain } from "../chain/eip712";
 
-export const SETTLEMENT_DOMAIN_NAME = "CarbonClear Settlement";
-export const SETTLEMENT_DOMAIN_VERSION = "1";
-
-/** The EIP-712 domain of the escrow at `escrow` on `chainId`. */
-export function settlementDomain(chainId: number, escrow: Address): TypedDataDomain {
-  return { name: SETTLEMENT_DOMAIN_NAME, version: SETTLEMENT_DOMAIN_VERSION, chainId, verifyingContract: escrow };
-}
-
-/** Must match `SettlementEscrow.ORDER_TYPEHASH`. */
-export const ORDER_TYPES = {
-  Order: [
-    { name: "seller", type: "address" },
-    { name: "batchId", type: "uint256" },
-    { name: "quantity", type: "uint64" },
-    { name: "pricePerTonne", type: "uint128" },
-    { name: "minFill", type: "uint64" },
-    { name: "expiry", type: "uint64" },
-    { name: "salt", type: "uint256" },
-    { name: "counter", type: "uint64" },
-    { name: "buyer", type: "address" },
-    { name: "mode", type: "uint8" },
-  ],
-} as const;
-
+export { ORDER_TYPES, SETTLEMENT_DOMAIN_NAME, SETTLEMENT_DOMAIN_VERSION, settlementDomain } from "../chain/eip712";
 export const SETTLEMENT_MODES = ["atomic", "escrow"] as const;
 export type SettlementMode = (typeof SETTLEMENT_MODES)[number];
 

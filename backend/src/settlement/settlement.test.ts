@@ -517,7 +517,15 @@ describe("order book listing (property)", () => {
         }
         expect(paged).toEqual(expected);
       }),
-      { numRuns: Number(process.env.PROPERTY_RUNS ?? 25), seed: process.env.PROPERTY_SEED === undefined ? undefined : Number(process.env.PROPERTY_SEED) },
+      {
+        numRuns: Number(process.env.PROPERTY_RUNS ?? 25),
+        seed: process.env.PROPERTY_SEED === undefined ? undefined : Number(process.env.PROPERTY_SEED),
+        // always among the runs: a metadata filter (label, registry, vintage) that matches orders
+        examples: [
+          [[{ batch: "verra", price: 5, mode: "atomic", seller: 0, expired: false, cancelled: false }, { batch: "gold", price: 3, mode: "escrow", seller: 1, expired: false, cancelled: false }], { label: "CCP" }, 1],
+          [[{ batch: "gold", price: 7, mode: "atomic", seller: 1, expired: false, cancelled: false }], { registry: "GOLD_STANDARD", vintage: 2022 }, 2],
+        ],
+      },
     );
     expect(nonEmptyFiltered).toBeGreaterThan(0); // the batch-metadata filters were exercised on non-empty results
   }, 300_000);
