@@ -11,6 +11,7 @@ import { getAddress, type Address, type Hash, type Hex } from "viem";
 import type { Queryable } from "../db";
 import { queries, type CustodyEventKind } from "../indexer";
 import { numericParam, storedHex } from "../indexer/encoding";
+import type { CustodyEvent } from "../indexer/queries";
 import { registryBlockView, type RegistryAdapters, type RegistryBlockView } from "./registryView";
 
 export type CustodySubject =
@@ -26,25 +27,9 @@ export interface StepAttestation {
   readonly purpose: string | null;
 }
 
-export interface CustodyStep {
-  readonly kind: CustodyEventKind;
-  readonly batchId: bigint;
-  readonly from: Address | null;
-  readonly to: Address | null;
-  readonly amount: bigint;
-  readonly firstSerial: bigint | null;
-  readonly lastSerial: bigint | null;
+/** A custody event of the read model, with the attestation that allowed it resolved (epoch, signers). */
+export interface CustodyStep extends Omit<CustodyEvent, "attestationDigest"> {
   readonly attestation: StepAttestation | null;
-  readonly registryRef: Hex | null;
-  readonly certificateId: bigint | null;
-  readonly redemptionId: bigint | null;
-  readonly registryAccount: string | null;
-  readonly reason: string | null;
-  readonly blockNumber: bigint;
-  readonly blockTime: Date;
-  readonly txHash: Hash;
-  readonly logIndex: number;
-  readonly seq: number;
 }
 
 /** The registry side of a batch: the lock the chain recorded, and the block as the registry holds it now. */
