@@ -15,6 +15,7 @@ import type { Abi, Address, ContractEventArgsFromTopics, ContractEventName, Hash
 import type { Deployment } from "../chain/deployment";
 import type { StoredHex } from "./encoding";
 import type { BlockWriteTarget } from "./store/undo";
+import type { WriteBuffer } from "./store/writeBuffer";
 
 /** Addresses the projections need to interpret events (all lower case). */
 export interface ProjectionSources {
@@ -33,6 +34,11 @@ export interface ProjectionContext extends BlockWriteTarget {
   /** The emitting contract (lower case). */
   readonly address: StoredHex;
   readonly sources: ProjectionSources;
+  /**
+   * The transaction's write buffer: the shared projections queue their hot-path rows here;
+   * `db` is its flushing view, so direct SQL always sees every earlier log applied.
+   */
+  readonly buffer: WriteBuffer;
 }
 
 export type EventArgs<A extends Abi, N extends ContractEventName<A>> = ContractEventArgsFromTopics<A, N, true>;

@@ -23,7 +23,7 @@ import { withTransaction } from "../db";
 import type { IndexedContract, ProjectionContext, ProjectionSources } from "./contractModule";
 import { storedHex, type StoredHex } from "./encoding";
 import { acquireLease, fenceLease, LeaseLostError, leaseHolder, releaseLease, type Lease } from "./lease";
-import { ChainChangedError, ledgerLogSource, type BlockHeader, type LedgerLog, type LogSource } from "./logSource";
+import { ChainChangedError, ledgerLogSource, type BlockHeader, type FetchedRange, type LedgerLog, type LogSource } from "./logSource";
 import { LEDGER_CONTRACTS, ProjectionError } from "./projections";
 import { DeepReorgError, findForkPoint, rollBackFrom } from "./reorg";
 import { recordChainLog } from "./store/readModel";
@@ -38,6 +38,7 @@ import {
   type IndexedSources,
 } from "./store/progress";
 import { pruneUndo } from "./store/undo";
+import { WriteBuffer } from "./store/writeBuffer";
 
 export const DEFAULT_CONFIRMATIONS = 12;
 export const DEFAULT_BATCH_SIZE = 1_000;
@@ -247,8 +248,8 @@ async function catchUp(options: IndexOnceOptions, settings: Settings, source: Lo
   const finalizedHeight = head - settings.confirmations;
   let batches = 0;
   let logCount = 0;
-  while (checkpoint.indexedBlock < head && batches < (options.maxBatches ?? Infinity) && signal?.aborted !== true) {
-    const fromBlock = checkpoint.indexedBlock + 1n;
+  const maxBatches = options.maxBatches ?? Infinity;
+  const planBatch = (fromBlock: bigint): PlannedBatch => {
     const toBlock = minOf(head, fromBlock + settings.batchSize - 1n);
     const firstReversible = maxOf(fromBlock, finalizedHeight + 1n);
     const reversibleBlocks: bigint[] = [];
@@ -257,7 +258,17 @@ async function catchUp(options: IndexOnceOptions, settings: Settings, source: Lo
     // checkpoint) and the last final block before them (the anchor a fork search can stop at).
     const keptBlocks = new Set([toBlock, ...reversibleBlocks]);
     if (firstReversible - 1n >= fromBlock) keptBlocks.add(firstReversible - 1n);
-    const { logs, headers } = await source.fetchRange(fromBlock, toBlock, keptBlocks);
+    const fetched = source.fetchRange(fromBlock, toBlock, keptBlocks);
+    fetched.catch(() => undefined); // awaited below; a prefetch abandoned by an error must not go unhandled
+    return { fromBlock, toBlock, reversibleBlocks, keptBlocks, fetched };
+  };
+  // The next batch is read over RPC while the current one is written (each still checked against
+  // the checkpoint it lands on, so a reorg in between is caught as before).
+  let next: PlannedBatch | undefined = checkpoint.indexedBlock < head && maxBatches > 0 ? planBatch(checkpoint.indexedBlock + 1n) : undefined;
+  while (next !== undefined && signal?.aborted !== true) {
+    const { fromBlock, toBlock, reversibleBlocks, keptBlocks } = next;
+    const { logs, headers } = await next.fetched;
+    next = toBlock < head && batches + 1 < maxBatches ? planBatch(toBlock + 1n) : undefined;
     expectLinkedHeaders(checkpoint, reversibleBlocks, headers);
 
     const finalizedBlock = maxOf(checkpoint.finalizedBlock, finalizedHeight);
@@ -296,13 +307,29 @@ async function catchUp(options: IndexOnceOptions, settings: Settings, source: Lo
   };
 }
 
-/** Records and projects `logs` inside the caller's transaction; logs already recorded are skipped (replay). */
+/** A batch's block range and its logs being read. */
+interface PlannedBatch {
+  readonly fromBlock: bigint;
+  readonly toBlock: bigint;
+  readonly reversibleBlocks: readonly bigint[];
+  readonly keptBlocks: ReadonlySet<bigint>;
+  readonly fetched: Promise<FetchedRange>;
+}
+
+/**
+ * Records and projects `logs` inside the caller's transaction, through one write buffer (set-based
+ * writes, see store/writeBuffer.ts); logs already recorded are skipped (replay).
+ */
 async function applyLogs(tx: pg.PoolClient, settings: Settings, logs: readonly LedgerLog[], finalizedHeight: bigint): Promise<void> {
+  const buffer = new WriteBuffer(tx, settings.chainId);
+  const recorded = await buffer.recordedLogs(logs);
   for (const log of logs) {
-    if (!(await recordChainLog(tx, settings.chainId, log))) continue;
+    if (recorded.has(`${storedHex(log.txHash)}:${log.logIndex}`)) continue;
+    recordChainLog(buffer, log);
     if (log.event === undefined) continue;
     const context: ProjectionContext = {
-      db: tx,
+      db: buffer.db,
+      buffer,
       chainId: settings.chainId,
       blockNumber: log.blockNumber,
       blockHash: log.blockHash,
@@ -315,6 +342,7 @@ async function applyLogs(tx: pg.PoolClient, settings: Settings, logs: readonly L
     };
     await settings.contractsByAddress.get(log.address)!.project(log.event, context);
   }
+  await buffer.flush();
 }
 
 /**

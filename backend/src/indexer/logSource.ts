@@ -10,6 +10,8 @@ import {
   AbiEventSignatureNotFoundError,
   BlockNotFoundError,
   decodeEventLog,
+  toEventSelector,
+  type AbiEvent,
   type Chain,
   type Hash,
   type Hex,
@@ -84,6 +86,16 @@ export function ledgerLogSource(
   options: LogSourceOptions = {},
 ): LogSource {
   const addresses = [...contracts.keys()];
+  // Each contract's events by selector, computed once: decodeEventLog given a whole ABI hashes
+  // every event signature of it for every log.
+  const eventsBySelector = new Map<IndexedContract, Map<Hex, readonly [AbiEvent]>>();
+  for (const contract of contracts.values()) {
+    const events = new Map<Hex, readonly [AbiEvent]>();
+    for (const item of contract.abi) {
+      if (item.type === "event" && !item.anonymous) events.set(toEventSelector(item), [item]);
+    }
+    eventsBySelector.set(contract, events);
+  }
   const headerConcurrency = options.headerConcurrency ?? 8;
 
   async function header(number: bigint): Promise<BlockHeader | undefined> {
@@ -111,7 +123,9 @@ export function ledgerLogSource(
     const contract = contracts.get(storedHex(log.address));
     if (contract === undefined) throw new Error(`eth_getLogs returned a log of ${log.address}, which is not indexed`);
     try {
-      const decoded = decodeEventLog({ abi: contract.abi, topics: log.topics, data: log.data, strict: true });
+      const selector = log.topics[0];
+      const abi = (selector === undefined ? undefined : eventsBySelector.get(contract)!.get(selector)) ?? contract.abi;
+      const decoded = decodeEventLog({ abi, topics: log.topics, data: log.data, strict: true });
       return { contract, event: { eventName: decoded.eventName ?? "", args: decoded.args } };
     } catch (error) {
       if (!(error instanceof AbiEventSignatureNotFoundError)) {

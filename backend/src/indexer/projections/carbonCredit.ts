@@ -45,7 +45,7 @@ async function applyTransfer(ctx: ProjectionContext, from: Address, to: Address,
   const receiver = storedHex(to) === ZERO_ADDRESS ? null : to;
   await moveHeldUnits(ctx, sender, receiver, batchId, amount);
   if (sender !== null && receiver !== null) {
-    await recordCustodyEvent(ctx, { kind: transferKind(ctx, sender, receiver), batchId, from: sender, to: receiver, amount, seq });
+    recordCustodyEvent(ctx, { kind: transferKind(ctx, sender, receiver), batchId, from: sender, to: receiver, amount, seq });
   }
 }
 
@@ -129,7 +129,7 @@ async function recordBatch(ctx: ProjectionContext, { batchId, owner, lockRef, in
       storedHex(ctx.blockHash),
     ],
   );
-  await recordCustodyEvent(ctx, {
+  recordCustodyEvent(ctx, {
     kind: "tokenized",
     batchId,
     to: owner,
@@ -180,7 +180,7 @@ async function recordRetirement(ctx: ProjectionContext, args: EventArgs<Abi, "Re
     [ctx.chainId, numericParam(certificateId), numericParam(lastSerial), numericParam(ctx.blockNumber), storedHex(ctx.blockHash)],
   );
   if (certificate.rowCount !== 1) throw new ProjectionError(ctx, `retirement without the mint of certificate ${certificateId}`);
-  await recordCustodyEvent(ctx, { kind: "retired", batchId, from: holder, amount: quantity, firstSerial, lastSerial, certificateId });
+  recordCustodyEvent(ctx, { kind: "retired", batchId, from: holder, amount: quantity, firstSerial, lastSerial, certificateId });
 }
 
 export const carbonCreditModule = defineContractModule({
@@ -200,20 +200,20 @@ export const carbonCreditModule = defineContractModule({
       const quantity = lastSerial - firstSerial + 1n;
       await addToBalance(ctx, holder, batchId, { redeemedPending: quantity });
       await updateBatch(ctx, batchId, UPDATE_BATCH_REDEMPTION_BURNED, [numericParam(firstSerial), storedHex(holder), numericParam(lastSerial)]);
-      await recordCustodyEvent(ctx, { kind: "redemption_requested", batchId, from: holder, amount: quantity, firstSerial, lastSerial });
+      recordCustodyEvent(ctx, { kind: "redemption_requested", batchId, from: holder, amount: quantity, firstSerial, lastSerial });
     },
     RedemptionRestored: async ({ batchId, holder, firstSerial, lastSerial }, ctx) => {
       const quantity = lastSerial - firstSerial + 1n;
       await addToBalance(ctx, holder, batchId, { redeemedPending: -quantity });
       await updateBatch(ctx, batchId, UPDATE_BATCH_REDEMPTION_RESTORED, [numericParam(lastSerial + 1n)]);
-      await recordCustodyEvent(ctx, { kind: "redemption_rejected", batchId, to: holder, amount: quantity, firstSerial, lastSerial });
+      recordCustodyEvent(ctx, { kind: "redemption_rejected", batchId, to: holder, amount: quantity, firstSerial, lastSerial });
     },
     RedemptionSettled: async ({ batchId }, ctx) => {
       const pending = await pendingRedemptionOf(ctx, batchId);
       const quantity = pending.last - pending.first + 1n;
       await addToBalance(ctx, pending.holder, batchId, { redeemedPending: -quantity, redeemedConfirmed: quantity });
       await updateBatch(ctx, batchId, UPDATE_BATCH_REDEMPTION_SETTLED, [numericParam(quantity)]);
-      await recordCustodyEvent(ctx, {
+      recordCustodyEvent(ctx, {
         kind: "redemption_confirmed",
         batchId,
         from: pending.holder,

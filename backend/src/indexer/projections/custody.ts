@@ -44,9 +44,16 @@ export interface BalanceDelta {
   readonly redeemedConfirmed?: bigint;
 }
 
-/** Adds `delta` to `wallet`'s balances of `batchId`. */
+/**
+ * Adds `delta` to `wallet`'s balances of `batchId`. Changes of final blocks are summed in the
+ * write buffer; a reversible block's change is written at once after its undo snapshot.
+ */
 export async function addToBalance(ctx: ProjectionContext, wallet: string, batchId: bigint, delta: BalanceDelta): Promise<void> {
   const holder = storedHex(wallet);
+  if (!ctx.reversible) {
+    ctx.buffer.addToBalance(holder, batchId, delta, ctx.blockNumber, storedHex(ctx.blockHash));
+    return;
+  }
   await rememberRow(ctx, "balances", [holder, batchId]);
   // Update first, insert only a new row: a debit row never reaches the CHECK (>= 0) on its own.
   await ctx.db.query(
@@ -104,35 +111,29 @@ const optionalHex = (value: string | null | undefined): StoredHex | null => (val
 const optionalNumeric = (value: bigint | undefined): string | null => (value === undefined ? null : numericParam(value));
 const optionalText = (value: string | undefined): string | null => (value === undefined ? null : pgText(value));
 
-export async function recordCustodyEvent(ctx: ProjectionContext, event: CustodyEventInput): Promise<void> {
-  await ctx.db.query(
-    `INSERT INTO custody_events (chain_id, tx_hash, log_index, seq, kind, batch_id, from_address, to_address, amount,
-       first_serial, last_serial, attestation_digest, registry_ref, certificate_id, redemption_id, registry_account, reason,
-       block_number, block_hash, block_time)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
-    [
-      ctx.chainId,
-      storedHex(ctx.txHash),
-      ctx.logIndex,
-      event.seq ?? 0,
-      event.kind,
-      numericParam(event.batchId),
-      optionalHex(event.from),
-      optionalHex(event.to),
-      numericParam(event.amount),
-      optionalNumeric(event.firstSerial),
-      optionalNumeric(event.lastSerial),
-      optionalHex(event.attestation),
-      optionalHex(event.registryRef),
-      optionalNumeric(event.certificateId),
-      optionalNumeric(event.redemptionId),
-      optionalText(event.registryAccount),
-      optionalText(event.reason),
-      numericParam(ctx.blockNumber),
-      storedHex(ctx.blockHash),
-      ctx.blockTime,
-    ],
-  );
+/** Queues the `custody_events` row of `event` (written with the transaction's other rows, before any direct SQL). */
+export function recordCustodyEvent(ctx: ProjectionContext, event: CustodyEventInput): void {
+  ctx.buffer.addCustodyEvent({
+    tx_hash: storedHex(ctx.txHash),
+    log_index: ctx.logIndex,
+    seq: event.seq ?? 0,
+    kind: event.kind,
+    batch_id: numericParam(event.batchId),
+    from_address: optionalHex(event.from),
+    to_address: optionalHex(event.to),
+    amount: numericParam(event.amount),
+    first_serial: optionalNumeric(event.firstSerial),
+    last_serial: optionalNumeric(event.lastSerial),
+    attestation_digest: optionalHex(event.attestation),
+    registry_ref: optionalHex(event.registryRef),
+    certificate_id: optionalNumeric(event.certificateId),
+    redemption_id: optionalNumeric(event.redemptionId),
+    registry_account: optionalText(event.registryAccount),
+    reason: optionalText(event.reason),
+    block_number: numericParam(ctx.blockNumber),
+    block_hash: storedHex(ctx.blockHash),
+    block_time: ctx.blockTime,
+  });
 }
 
 export interface CustodyEventMatch {

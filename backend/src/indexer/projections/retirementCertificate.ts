@@ -91,7 +91,7 @@ export const retirementCertificateModule = defineContractModule({
       );
       const retirement = rows[0];
       if (retirement === undefined) throw new ProjectionError(ctx, `registry verdict on certificate ${certificateId} without its retirement`);
-      await recordCustodyEvent(ctx, {
+      recordCustodyEvent(ctx, {
         kind: verdict === "registry-confirmed" ? "retirement_confirmed" : "retirement_rejected",
         batchId: BigInt(retirement.batch_id),
         from: retirement.holder,

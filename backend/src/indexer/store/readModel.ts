@@ -6,6 +6,7 @@ import type { Queryable } from "../../db";
 import { argsJson, numericParam, storedHex } from "../encoding";
 import type { LedgerLog } from "../logSource";
 import { MUTABLE_TABLES } from "./undo";
+import type { WriteBuffer } from "./writeBuffer";
 
 /** Tables whose rows never change after their block (apart from same-transaction annotations). */
 export const APPEND_ONLY_TABLES = [
@@ -37,31 +38,21 @@ const BOOKKEEPING_TABLES = ["indexer_undo", "indexer_blocks", "indexer_checkpoin
 /** Every table of the read model, for rebuilds and comparisons. */
 export const READ_MODEL_TABLES = [...APPEND_ONLY_TABLES, ...MUTABLE_TABLES] as const;
 
-/**
- * Records `log` in `chain_logs`.
- * @returns false when it is already there (a replayed range): its projections ran already.
- */
-export async function recordChainLog(db: Queryable, chainId: number, log: LedgerLog): Promise<boolean> {
-  const result = await db.query(
-    `INSERT INTO chain_logs (chain_id, block_number, block_hash, block_time, tx_hash, log_index, address, contract, event_name, args, topics, data)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::text[], $12)
-     ON CONFLICT (chain_id, tx_hash, log_index) DO NOTHING`,
-    [
-      chainId,
-      numericParam(log.blockNumber),
-      storedHex(log.blockHash),
-      log.blockTime,
-      storedHex(log.txHash),
-      log.logIndex,
-      storedHex(log.address),
-      log.contract,
-      log.event?.eventName ?? null,
-      log.event === undefined ? null : argsJson(log.event.args),
-      log.topics.map(storedHex),
-      storedHex(log.data),
-    ],
-  );
-  return result.rowCount === 1;
+/** Queues the `chain_logs` row of `log` in `buffer`. */
+export function recordChainLog(buffer: WriteBuffer, log: LedgerLog): void {
+  buffer.addChainLog({
+    block_number: numericParam(log.blockNumber),
+    block_hash: storedHex(log.blockHash),
+    block_time: log.blockTime,
+    tx_hash: storedHex(log.txHash),
+    log_index: log.logIndex,
+    address: storedHex(log.address),
+    contract: log.contract,
+    event_name: log.event?.eventName ?? null,
+    args: log.event === undefined ? null : argsJson(log.event.args),
+    topics: log.topics.map(storedHex),
+    data: storedHex(log.data),
+  });
 }
 
 /** Deletes the append-only rows of blocks at or above `forkBlock`. */
