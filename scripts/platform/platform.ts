@@ -27,8 +27,8 @@ import { deployLedger, describeDeployment, type LedgerOptions } from "../deploy/
 import { serveEmbeddedChain } from "./chain";
 import { ensureDappBuilt } from "./dapp";
 import { startSyncPlatform, custodyAccountsOf } from "../../backend/src/sync/platform";
+import { startRegistryInstructionForwarder } from "../../backend/src/sync/registryInstructions";
 import { walletClientFor } from "../../backend/src/chain/clients";
-import { startRetirementForwarder } from "./retirementForwarder";
 import { randomBytes } from "node:crypto";
 import { platformInfo, platformInfoApi } from "./platformInfoApi";
 import { approveEscrow, labelDemoBatches, onboardTraders, postDemoOrders, tokenizeDemoBatches, type DemoBatch } from "./seed";
@@ -148,14 +148,14 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Runn
       retryDelaySeconds: 1,
     });
     closers.push(["sync", () => sync.close()]);
-    const forwarder = startRetirementForwarder({
+    const forwarder = startRegistryInstructionForwarder({
       publicClient,
       deployment,
       registryUrl: registry.url,
       custodyAccounts: await custodyAccountsOf(registry.url),
-      logger: logger.child({ service: "retirement-forwarder" }),
+      logger: logger.child({ service: "registry-instructions" }),
     });
-    closers.push(["retirement forwarder", () => forwarder.stop()]);
+    closers.push(["registry instruction forwarder", () => forwarder.stop()]);
 
     const indexerStop = new AbortController();
     const indexer = runIndexer({

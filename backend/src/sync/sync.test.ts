@@ -23,6 +23,7 @@ import { ledgerActions, startTestChain, testRef, type LedgerActions, type TestCh
 import type { RunningOracleNodeServer } from "../oracle/server";
 import { listOperations } from "./operations";
 import { startOracleNode, startSyncPlatform, type RunningSyncPlatform } from "./platform";
+import { createRegistryInstructionForwarder, type RegistryInstructionForwarder } from "./registryInstructions";
 
 const SECRET = `whsec_${Buffer.from("carbonclear-sync-test-secret").toString("base64")}`;
 const CUSTODY = DEFAULT_PLATFORM_CUSTODY_ACCOUNT_IDS.VERRA;
@@ -36,6 +37,7 @@ let db: TestDatabase;
 let platform: RunningSyncPlatform;
 let nodes: RunningOracleNodeServer[];
 let nodePorts: number[];
+let forwarder: RegistryInstructionForwarder;
 const closers: (() => Promise<void>)[] = [];
 
 const startNode = (index: number, port = 0) =>
@@ -67,6 +69,7 @@ beforeAll(async () => {
     retryDelaySeconds: 1,
     receiptTimeoutMs: 2_000,
   });
+  forwarder = createRegistryInstructionForwarder({ publicClient: chain.publicClient, deployment: chain.deployment, registryUrl: sim.url, custodyAccounts: DEFAULT_PLATFORM_CUSTODY_ACCOUNT_IDS });
   closers.push(() => platform.close());
 }, 120_000);
 
@@ -138,20 +141,11 @@ describe("registry events carried to the chain", () => {
     sim.control.tick();
     const batchId = await expectTokenizedOnce(testRef(`lock-${issuance.id}`), owner, issuance);
     const retired = await ledger.retire(chain.users[1], batchId, 30n);
-    const registryRetirement = await verra.submitRetirement({
-      requestId: `retire-${retired.certificateId}`,
-      serial: issuance.serialNumber,
-      range: { first: String(retired.firstSerial), last: String(retired.lastSerial) },
-      custodyAccount: CUSTODY,
-      beneficiaryName: "Acme Ltd",
-      beneficiaryCommitment: null,
-      reason: "Scope 1 offset",
-      periodStart: "2025-01-01",
-      periodEnd: "2025-12-31",
-      consumptionCountry: "DE",
-      certificateId: String(retired.certificateId),
-      chainId: chain.chainId,
-    });
+    // The forwarder carries the on-chain retirement to the registry (idempotently: a second pass submits nothing).
+    const forwarded = await forwarder.runOnce();
+    expect(forwarded.retirements).toEqual([expect.objectContaining({ id: retired.certificateId, registry: "VERRA", requestId: `retire-${retired.certificateId}` })]);
+    expect((await forwarder.runOnce()).retirements).toEqual([]);
+    const registryRetirement = forwarded.retirements[0];
     sim.control.tick();
     const certificate = await waitFor(async () => {
       const c = await chain.publicClient.readContract({ address: chain.deployment.contracts.certificate, abi: retirementCertificateAbi, functionName: "certificate", args: [retired.certificateId] });
@@ -168,6 +162,25 @@ describe("registry events carried to the chain", () => {
     expect(row).toMatchObject({ state: "applied", kind: "RetirementConfirmation" });
   }, 30_000);
 
+  it("redemption on-chain → forwarded to the registry → completed there and settled on-chain", async () => {
+    const owner = chain.users[3].address;
+    await ledger.kyc(owner);
+    const { issuance } = await lockIntoCustody(owner, 100);
+    sim.control.tick();
+    const batchId = await expectTokenizedOnce(testRef(`lock-${issuance.id}`), owner, issuance);
+    const holder = await client.createAccount({ registry: "VERRA" });
+    const redeemed = await ledger.redeem(chain.users[3], batchId, 25n, holder.id);
+    const { redemptions } = await forwarder.runOnce();
+    expect(redemptions.map((r) => r.id)).toEqual([redeemed.redemptionId]);
+    sim.control.tick();
+    await waitFor(async () => {
+      const r = await chain.publicClient.readContract({ address: chain.deployment.contracts.bridge, abi: registryBridgeAbi, functionName: "redemption", args: [redeemed.redemptionId] });
+      return r.status === 2 ? r : undefined; // Confirmed
+    }, 20_000, "redemption confirmed on-chain");
+    expect((await verra.getOperation(redemptions[0].operationId))?.status).toBe("COMPLETED");
+    expect(await balance(owner, batchId)).toBe(75n);
+  }, 30_000);
+
   it("redemption rejected by the registry → credits restored to the holder", async () => {
     const owner = chain.users[2].address;
     await ledger.kyc(owner);
@@ -178,15 +191,9 @@ describe("registry events carried to the chain", () => {
     const redeemed = await ledger.redeem(chain.users[2], batchId, 40n, holder.id);
     expect(await balance(owner, batchId)).toBe(60n);
     sim.control.rejectNext("redemption", "destination account under review");
-    const registryRedemption = await verra.submitRedemption({
-      requestId: `redeem-${redeemed.redemptionId}`,
-      serial: issuance.serialNumber,
-      range: { first: String(redeemed.firstSerial), last: String(redeemed.lastSerial) },
-      custodyAccount: CUSTODY,
-      toAccount: holder.id,
-      redemptionId: String(redeemed.redemptionId),
-      chainId: chain.chainId,
-    });
+    const forwarded = await forwarder.runOnce();
+    expect(forwarded.redemptions).toEqual([expect.objectContaining({ id: redeemed.redemptionId, registry: "VERRA", requestId: `redeem-${redeemed.redemptionId}` })]);
+    const registryRedemption = forwarded.redemptions[0];
     sim.control.tick();
     await waitFor(async () => ((await balance(owner, batchId)) === 100n ? true : undefined), 20_000, "credits restored");
     const onChain = await chain.publicClient.readContract({ address: chain.deployment.contracts.bridge, abi: registryBridgeAbi, functionName: "redemption", args: [redeemed.redemptionId] });
