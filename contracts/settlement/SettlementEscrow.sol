@@ -378,7 +378,7 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
         // `verify`, not `consume`: the attestation is bound to this trade id (which commits to the
         // order digest, hence to this escrow and chain) and `_unlock` already makes the trade settle
         // once, so marking the digest used in the quorum would only add a cold zero-to-nonzero write.
-        (bytes32 digest,) = quorum.verify(
+        bytes32 digest = _verifyConfirmation(
             keccak256(abi.encode(TRADE_CONFIRMATION_TYPEHASH, tradeId, registryRef, epoch, deadline)),
             epoch,
             deadline,
@@ -447,7 +447,7 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
     /// @notice EIP-712 digest of `order` in this contract's domain: what the seller signs and the
     /// key of its fill state.
     function hashOrder(Order calldata order) public view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(ORDER_TYPEHASH, order)));
+        return _hashTypedDataV4(_orderStructHash(order));
     }
 
     /// @notice Id of `trade`: `keccak256(abi.encode(trade))`.
@@ -613,6 +613,37 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
         tradeId = keccak256(abi.encode(trade));
         if (!_locked[tradeId]) revert TradeNotLocked(tradeId);
         delete _locked[tradeId];
+    }
+
+    /// @dev `keccak256(abi.encode(ORDER_TYPEHASH, order))` over the order's ten calldata words as
+    /// sent. A word with dirty high bits would hash differently from the canonical encoding (so no
+    /// signature matches it), and every field is range-checked by Solidity where it is read.
+    function _orderStructHash(Order calldata order) private pure returns (bytes32 structHash) {
+        bytes32 typeHash = ORDER_TYPEHASH;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, typeHash)
+            calldatacopy(add(m, 0x20), order, 0x140)
+            structHash := keccak256(m, 0x160)
+        }
+    }
+
+    /// @dev `quorum.verify`, keeping only the digest (the first return word): decoding the
+    /// recovered-signer array the escrow does not use would cost gas for nothing. Bubbles the
+    /// quorum's revert.
+    function _verifyConfirmation(bytes32 structHash, uint64 epoch, uint64 deadline, bytes calldata signatures)
+        private
+        view
+        returns (bytes32 digest)
+    {
+        (bool ok, bytes memory ret) =
+            address(quorum).staticcall(abi.encodeCall(ISettlementQuorum.verify, (structHash, epoch, deadline, signatures)));
+        if (!ok || ret.length < 64) {
+            assembly ("memory-safe") {
+                revert(add(ret, 0x20), mload(ret))
+            }
+        }
+        digest = bytes32(ret);
     }
 
     function _permit(Permit calldata p) private {
