@@ -367,6 +367,25 @@ describe("SettlementEscrow", () => {
       );
     });
 
+    it("refuses an order whose calldata words carry dirty high bits (the digest is hashed from calldata)", async () => {
+      const s = await loadFixture(settlementFixture);
+      const order = await s.order();
+      const sig = await s.sign(order);
+      const data = s.escrow.interface.encodeFunctionData("fill", [order, sig, 1n]);
+      const clean = ethers.getBytes(data);
+      // selector, then the order's ten static words: seller, batchId, quantity, pricePerTonne,
+      // minFill, expiry, salt, counter, buyer, mode
+      for (const [field, word] of [["seller", 0], ["quantity", 2], ["minFill", 4], ["counter", 7], ["buyer", 8], ["mode", 9]] as const) {
+        const dirty = Uint8Array.from(clean);
+        dirty[4 + word * 32] = 0x01; // highest byte of the word: outside every field's type
+        await expect(s.buyer.sendTransaction({ to: await s.escrow.getAddress(), data: ethers.hexlify(dirty) }), field).to.be.reverted;
+      }
+      expect((await s.escrow.orderState(await s.escrow.hashOrder(order))).filled).to.equal(0n);
+      // the clean encoding fills
+      await s.buyer.sendTransaction({ to: await s.escrow.getAddress(), data });
+      expect((await s.escrow.orderState(await s.escrow.hashOrder(order))).filled).to.equal(1n);
+    });
+
     it("accepts ERC-1271 signatures of a contract-wallet seller", async () => {
       const s = await loadFixture(settlementFixture);
       const wallet = (await ethers.deployContract("ERC1271Wallet", [s.outsider.address])) as unknown as ERC1271Wallet;
@@ -1176,12 +1195,13 @@ describe("SettlementEscrow", () => {
 
       console.table(Object.fromEntries(Object.entries(g).map(([k, v]) => [k, Number(v)])));
       if ((hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING) return; // instrumented gas
-      // Regression budgets: the targets (fill <= 110k, agree+release <= 230k) and what is reached;
-      // see the report for the breakdown of the fixed costs.
-      expect(g["fill (order already partly filled)"]).to.be.lte(110_000n);
-      expect(g["fill (first fill of an order)"]).to.be.lte(128_000n);
-      expect(g["agree + release (first agreement)"]).to.be.lte(275_000n);
-      expect(g["release"]).to.be.lte(125_000n); // the quorum attestation is verified, not consumed
+      // Regression budgets: what is reached (+~1k for the random salt's calldata), not the targets
+      // (fill <= 110k, agree+release <= 230k, missed for a first fill / agreement); see the gas
+      // section of the README and `settlementBreakdown` in bench/results/gas.json.
+      expect(g["fill (order already partly filled)"]).to.be.lte(106_000n);
+      expect(g["fill (first fill of an order)"]).to.be.lte(123_000n);
+      expect(g["agree + release (first agreement)"]).to.be.lte(267_000n);
+      expect(g["release"]).to.be.lte(121_000n); // the quorum attestation is verified, not consumed
     });
   });
 });
