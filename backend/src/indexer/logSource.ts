@@ -7,11 +7,7 @@
  * the caller retries after its reorg check.
  */
 import {
-  AbiEventSignatureNotFoundError,
   BlockNotFoundError,
-  decodeEventLog,
-  toEventSelector,
-  type AbiEvent,
   type Chain,
   type Hash,
   type Hex,
@@ -20,6 +16,7 @@ import {
   type Transport,
 } from "viem";
 import type { DecodedEvent, IndexedContract } from "./contractModule";
+import { compileEventDecoder } from "./eventDecoder";
 import { storedHex, type StoredHex } from "./encoding";
 
 export interface BlockHeader {
@@ -86,16 +83,7 @@ export function ledgerLogSource(
   options: LogSourceOptions = {},
 ): LogSource {
   const addresses = [...contracts.keys()];
-  // Each contract's events by selector, computed once: decodeEventLog given a whole ABI hashes
-  // every event signature of it for every log.
-  const eventsBySelector = new Map<IndexedContract, Map<Hex, readonly [AbiEvent]>>();
-  for (const contract of contracts.values()) {
-    const events = new Map<Hex, readonly [AbiEvent]>();
-    for (const item of contract.abi) {
-      if (item.type === "event" && !item.anonymous) events.set(toEventSelector(item), [item]);
-    }
-    eventsBySelector.set(contract, events);
-  }
+  const decoders = new Map([...contracts.values()].map((contract) => [contract, compileEventDecoder(contract.abi)]));
   const headerConcurrency = options.headerConcurrency ?? 8;
 
   async function header(number: bigint): Promise<BlockHeader | undefined> {
@@ -122,20 +110,14 @@ export function ledgerLogSource(
   function decode(log: Log): { contract: IndexedContract; event: DecodedEvent | undefined } {
     const contract = contracts.get(storedHex(log.address));
     if (contract === undefined) throw new Error(`eth_getLogs returned a log of ${log.address}, which is not indexed`);
+    let event: DecodedEvent | undefined;
     try {
-      const selector = log.topics[0];
-      const abi = (selector === undefined ? undefined : eventsBySelector.get(contract)!.get(selector)) ?? contract.abi;
-      const decoded = decodeEventLog({ abi, topics: log.topics, data: log.data, strict: true });
-      return { contract, event: { eventName: decoded.eventName ?? "", args: decoded.args } };
+      event = decoders.get(contract)!.decode(log.topics, log.data);
     } catch (error) {
-      if (!(error instanceof AbiEventSignatureNotFoundError)) {
-        throw new Error(`cannot decode log ${log.logIndex} of tx ${log.transactionHash} from ${contract.name}: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
-      options.onUnknownEvent?.(log);
-      return { contract, event: undefined };
+      throw new Error(`cannot decode log ${log.logIndex} of tx ${log.transactionHash} from ${contract.name}: ${(error as Error).message}`, { cause: error });
     }
+    if (event === undefined) options.onUnknownEvent?.(log);
+    return { contract, event };
   }
 
   async function headersFor(numbers: readonly bigint[]): Promise<Map<bigint, BlockHeader>> {
