@@ -281,6 +281,10 @@ async function catchUp(options: IndexOnceOptions, settings: Settings, source: Lo
         .filter((n) => n > before.indexedBlock && n <= chunkEnd)
         .map((n) => headers.get(n)!);
       await withTransaction(pool, async (tx) => {
+        // The read model is derived from the chain and the checkpoint commits with the rows: a
+        // commit lost to a server crash before its WAL flush rolls both back together and the
+        // batch is indexed again. So these commits need not wait for the flush to disk.
+        await tx.query("SET LOCAL synchronous_commit = off");
         await fenceLease(tx, lease);
         await expectCheckpoint(tx, before);
         await applyLogs(tx, settings, chunk.logs, finalizedHeight);
