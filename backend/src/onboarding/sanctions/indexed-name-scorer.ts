@@ -1,55 +1,64 @@
-import { partScoreAtLeast, type PreparedToken } from "./name-tokens";
 import type { PreparedName } from "./name-similarity";
-import type { IndexedName } from "./screening-index";
-import { AlignmentWorkspace, MIN_PAIR_SCORE, solveAlignment } from "./token-alignment";
+import type { IndexedName, ScreeningIndex } from "./screening-index";
+import type { TokenNeighbours } from "./token-neighbours";
+import { AlignmentWorkspace, solveAlignment } from "./token-alignment";
+
+/** One variant of the query: per token, its position among the query's distinct tokens and its weight. */
+export interface QueryVariant {
+  readonly positions: Int32Array;
+  readonly weights: Float64Array;
+}
 
 /**
- * Scores one query name against many indexed names quickly: part scores are computed once per
- * (query token, vocabulary token) and kept in a flat table, alignment buffers are reused. Part scores
- * below MIN_PAIR_SCORE do not count in an alignment, so they are not computed exactly. Gives the same
- * scores as compareNameVariants; lives for one screening run.
+ * Scores one query name against many indexed names quickly. Each distinct query token's neighbours
+ * (the vocabulary tokens it can pair with, with exact part scores) are looked up once and kept in a
+ * table; every other pair scores below MIN_PAIR_SCORE and counts as unmatched, so it is left at 0.
+ * Gives the same scores as compareNameVariants; lives for one screening run.
  */
 export class IndexedNameScorer {
-  private readonly queryTokens: PreparedToken[] = [];
-  private readonly queryVariants: { positions: Int32Array; weights: Float64Array }[];
-  private readonly partScores: Float64Array;
-  /** 1 where partScores holds a computed value (fresh typed arrays are zeroed: nothing to fill). */
-  private readonly partScoreKnown: Uint8Array;
+  readonly variants: readonly QueryVariant[];
+  /** Per distinct query token (by position): its neighbours in the vocabulary. */
+  readonly neighbours: readonly TokenNeighbours[];
+  private readonly rowOfToken: Int32Array;
+  private readonly table: Float64Array;
   private readonly workspace = new AlignmentWorkspace();
   /** Part scores of the pair of variants being aligned, query-major. */
   private pairScores = new Float64Array(64);
 
-  constructor(query: PreparedName, private readonly vocabulary: readonly PreparedToken[]) {
+  constructor(query: PreparedName, index: Pick<ScreeningIndex, "vocabulary" | "tokenIds" | "neighbourhood">) {
     const positionByText = new Map<string, number>();
-    this.queryVariants = query.variants.map((variant) => ({
+    const neighbours: TokenNeighbours[] = [];
+    this.variants = query.variants.map((variant) => ({
       positions: Int32Array.from(variant, (token) => {
         let position = positionByText.get(token.text);
         if (position === undefined) {
-          position = this.queryTokens.length;
+          position = neighbours.length;
           positionByText.set(token.text, position);
-          this.queryTokens.push(token);
+          neighbours.push(index.neighbourhood.neighboursOf(token, index.tokenIds.get(token.text)));
         }
         return position;
       }),
       weights: Float64Array.from(variant, (token) => token.weight),
     }));
-    this.partScores = new Float64Array(vocabulary.length * this.queryTokens.length);
-    this.partScoreKnown = new Uint8Array(vocabulary.length * this.queryTokens.length);
+    this.neighbours = neighbours;
+    this.rowOfToken = new Int32Array(index.vocabulary.length).fill(-1);
+    let rows = 0;
+    for (const { ids } of neighbours) for (const id of ids) if (this.rowOfToken[id] < 0) this.rowOfToken[id] = rows++;
+    this.table = new Float64Array(rows * neighbours.length);
+    neighbours.forEach(({ ids, scores }, position) => {
+      ids.forEach((id, k) => { this.table[this.rowOfToken[id] * neighbours.length + position] = scores[k]; });
+    });
   }
 
-  private partScore(queryPosition: number, tokenId: number): number {
-    const slot = tokenId * this.queryTokens.length + queryPosition;
-    if (this.partScoreKnown[slot] === 1) return this.partScores[slot];
-    const score = partScoreAtLeast(this.queryTokens[queryPosition], this.vocabulary[tokenId], MIN_PAIR_SCORE);
-    this.partScores[slot] = score;
-    this.partScoreKnown[slot] = 1;
-    return score;
+  private partScore(position: number, tokenId: number): number {
+    const row = this.rowOfToken[tokenId];
+    return row < 0 ? 0 : this.table[row * this.neighbours.length + position];
   }
 
   /** Best score over the variants of the query and of the name. */
   score(name: IndexedName): number {
     let best = 0;
-    for (const queryVariant of this.queryVariants) {
+    for (const queryVariant of this.variants) {
       const positions = queryVariant.positions;
       for (let variant = 0; variant < name.variantTokenIds.length; variant++) {
         const tokenIds = name.variantTokenIds[variant];

@@ -2,10 +2,11 @@ import { type PartialDate, parsePartialIsoDate } from "../calendar-date";
 import type { CountryRef } from "../countries";
 import { birthDateEvidence, countryEvidence, type EvidenceOutcome, queryCountry } from "./evidence";
 import type { MatchResult } from "./match-result";
-import type { EntryKind, ListedName, NameQuality, SanctionsEntry } from "./model";
+import { type EntryKind, type ListedName, type NameQuality, nameQualitySchema, type SanctionsEntry } from "./model";
 import { compareNameVariants, explainComparison, type NameComparison, type PreparedName, prepareName } from "./name-similarity";
 import { IndexedNameScorer } from "./indexed-name-scorer";
-import { blockingKeys, compareTokens, MAX_SCORE_WITHOUT_SHARED_KEY, prepareToken, type PreparedToken } from "./name-tokens";
+import { candidateNames } from "./name-candidates";
+import { compareTokens, prepareToken, type PreparedToken } from "./name-tokens";
 import type { IndexedName, ScreeningIndex } from "./screening-index";
 import {
   type ScoringWeights, scoringWeightsSchema, type ScreeningOptions, screeningOptionsSchema, type ScreeningQuery,
@@ -111,27 +112,28 @@ export function scoreEntry(query: ScreeningQuery, entry: SanctionsEntry, weights
 }
 
 /**
- * The names worth comparing: those sharing a blocking key with a query token. Lossless when the
- * threshold exceeds what a name without any shared key can score (0.6 plus the largest bonuses);
- * otherwise every name is compared.
+ * The most birth date and country can add to a name score for this query: a bonus needs the query to
+ * give the fact (evidence is "unknown" otherwise).
  */
-function candidateNames(query: PreparedQuery, index: ScreeningIndex, threshold: number, weights: ScoringWeights): { names: number[]; fullScan: boolean } {
-  const ceilingWithoutSharedKey = MAX_SCORE_WITHOUT_SHARED_KEY + weights.dobMatchBonus + weights.countryMatchBonus;
-  if (threshold <= ceilingWithoutSharedKey) return { names: index.names.map((_, nameIndex) => nameIndex), fullScan: true };
-  const seen = new Uint8Array(index.names.length);
-  const names: number[] = [];
-  for (const variant of query.name.variants) {
-    for (const token of variant) {
-      for (const key of blockingKeys(token)) {
-        for (const nameIndex of index.namesByBlockingKey.get(key) ?? []) {
-          if (seen[nameIndex]) continue;
-          seen[nameIndex] = 1;
-          names.push(nameIndex);
-        }
-      }
-    }
-  }
-  return { names, fullScan: false };
+function evidenceCeilingOf(query: PreparedQuery, weights: ScoringWeights): number {
+  return (query.dob === null ? 0 : weights.dobMatchBonus) + (query.country === null ? 0 : weights.countryMatchBonus);
+}
+
+/**
+ * Slack on the pruning comparisons, so floating-point rounding in a bound (the same quantities summed
+ * in another order) can never drop a name whose score sits exactly at the threshold.
+ */
+const BOUND_SLACK = 1e-9;
+
+/**
+ * Per name quality (nameQualitySchema.options order), the least name score with which a name of that
+ * quality can still reach the threshold: score × alias factor + evidence ceiling ≥ threshold.
+ */
+function leastNameScores(threshold: number, evidenceCeiling: number, weights: ScoringWeights): Float64Array {
+  return Float64Array.from(nameQualitySchema.options, (quality) => {
+    const factor = aliasWeight(quality, weights);
+    return factor === 0 ? Infinity : (threshold - BOUND_SLACK - evidenceCeiling) / factor;
+  });
 }
 
 interface ScoredCandidate {
@@ -152,38 +154,48 @@ export function screen(query: ScreeningQuery, index: ScreeningIndex, options: Sc
     const id = index.tokenIds.get(text);
     return id === undefined ? prepareToken(text) : index.vocabulary[id];
   });
-  const { names, fullScan } = candidateNames(prepared, index, threshold, weights);
+  const evidenceCeiling = evidenceCeilingOf(prepared, weights);
+  const scorer = new IndexedNameScorer(prepared.name, index);
+  const kindFits = (nameIndex: number): boolean => {
+    const kind = index.entries[index.names[nameIndex].entryIndex].kind;
+    return prepared.kind === undefined || kind === "unknown" || kind === prepared.kind;
+  };
+  // A name no query token can pair with scores 0: only when evidence alone can reach the threshold
+  // must every name be scored. Otherwise a name is scored in full only when an upper bound of its
+  // weighted score plus the evidence ceiling reaches the threshold (see candidateNames).
+  const fullScan = threshold <= evidenceCeiling + BOUND_SLACK;
+  const names = fullScan
+    ? index.names.map((_, nameIndex) => nameIndex)
+    : candidateNames(scorer, index, leastNameScores(threshold, evidenceCeiling, weights));
 
-  const scorer = new IndexedNameScorer(prepared.name, index.vocabulary);
-  // Best name per entry, in flat arrays (no per-name allocation); `touched` keeps first-seen order.
-  const bestWeighted = new Float64Array(index.entries.length).fill(-1);
-  const bestName = new Int32Array(index.entries.length);
+  // Best name per entry; `touched` keeps first-seen order.
+  const bestOfEntry = new Map<number, { weighted: number; nameIndex: number }>();
   const touched: number[] = [];
   let namesCompared = 0;
   for (const nameIndex of names) {
+    if (!kindFits(nameIndex)) continue;
     const name = index.names[nameIndex];
     const entryIndex = name.entryIndex;
-    const kind = index.entries[entryIndex].kind;
-    if (prepared.kind !== undefined && kind !== "unknown" && kind !== prepared.kind) continue;
     namesCompared++;
     const weighted = scorer.score(name) * aliasWeight(name.listed.quality, weights);
-    const best = bestWeighted[entryIndex];
-    if (best < 0) touched.push(entryIndex);
-    // Ties go to the name listed first, as in scoreEntry.
-    if (weighted > best || (weighted === best && nameIndex < bestName[entryIndex])) {
-      bestWeighted[entryIndex] = weighted;
-      bestName[entryIndex] = nameIndex;
+    const best = bestOfEntry.get(entryIndex);
+    if (best === undefined) {
+      touched.push(entryIndex);
+      bestOfEntry.set(entryIndex, { weighted, nameIndex });
+    } else if (weighted > best.weighted || (weighted === best.weighted && nameIndex < best.nameIndex)) {
+      // Ties go to the name listed first, as in scoreEntry.
+      best.weighted = weighted;
+      best.nameIndex = nameIndex;
     }
   }
 
   const candidates: ScoredCandidate[] = [];
   // Birth date and country can add at most their bonuses: entries that cannot reach the threshold
   // even with both are skipped before their evidence is read (the result is the same).
-  const evidenceCeiling = weights.dobMatchBonus + weights.countryMatchBonus;
   for (const entryIndex of touched) {
-    const weighted = bestWeighted[entryIndex];
+    const { weighted, nameIndex } = bestOfEntry.get(entryIndex) as { weighted: number; nameIndex: number };
     if (weighted + evidenceCeiling < threshold) continue;
-    const name = index.names[bestName[entryIndex]];
+    const name = index.names[nameIndex];
     const entry = index.entries[entryIndex];
     const evidence = evidenceFor(prepared, entry, weights);
     const score = finalScore(weighted, evidence);

@@ -1,6 +1,7 @@
-import type { ListedName, SanctionsEntry, SanctionsList } from "./model";
-import { blockingKeys, prepareToken, type PreparedToken } from "./name-tokens";
+import { type ListedName, nameQualitySchema, type SanctionsEntry, type SanctionsList } from "./model";
+import { prepareToken, type PreparedToken } from "./name-tokens";
 import { type PreparedName, prepareName } from "./name-similarity";
+import { TokenNeighbourhood } from "./token-neighbours";
 
 /** One listed name of one entry, prepared for comparison. */
 export interface IndexedName {
@@ -14,15 +15,22 @@ export interface IndexedName {
 
 /**
  * An immutable, in-memory screening index over one or more lists: every name normalised once, its
- * tokens interned in a vocabulary with their phonetic codes, and an inverted index from blocking key
- * (Soundex, Double Metaphone, exact token for non-Latin/digit tokens) to the names containing such a token.
+ * tokens interned in a vocabulary with their phonetic codes, an inverted index from vocabulary token to
+ * the names containing it, and the neighbourhood that finds the vocabulary tokens a query token can pair with.
  */
 export interface ScreeningIndex {
   readonly entries: readonly SanctionsEntry[];
   readonly names: readonly IndexedName[];
-  readonly namesByBlockingKey: ReadonlyMap<string, readonly number[]>;
+  /** Names containing vocabulary token t (in any variant), ascending: namesOfToken[namesOfTokenStart[t] … namesOfTokenStart[t + 1]). */
+  readonly namesOfTokenStart: Int32Array;
+  readonly namesOfToken: Int32Array;
+  /** Per name, the least total token weight of its variants. */
+  readonly nameWeightFloor: Float64Array;
+  /** Per name, its quality as an index into nameQualitySchema.options (the alias factor applied to its score depends on it). */
+  readonly nameQuality: Uint8Array;
   readonly vocabulary: readonly PreparedToken[];
   readonly tokenIds: ReadonlyMap<string, number>;
+  readonly neighbourhood: TokenNeighbourhood;
   /** listId → listVersion of the lists indexed. */
   readonly listVersions: ReadonlyMap<string, string>;
 }
@@ -66,12 +74,10 @@ export function buildScreeningIndex(lists: readonly SanctionsList[]): ScreeningI
     return token;
   };
   const names: IndexedName[] = [];
-  const namesByBlockingKey = new Map<string, number[]>();
   entries.forEach((entry, entryIndex) => {
     for (const listed of entry.names) {
       const prepared = prepareName(listed.full, intern);
       if (prepared.variants[0].length === 0) continue;
-      const nameIndex = names.length;
       names.push({
         entryIndex,
         listed,
@@ -79,16 +85,37 @@ export function buildScreeningIndex(lists: readonly SanctionsList[]): ScreeningI
         variantTokenIds: prepared.variants.map((variant) => Int32Array.from(variant, (token) => tokenIds.get(token.text) as number)),
         variantWeights: prepared.variants.map((variant) => Float64Array.from(variant, (token) => token.weight)),
       });
-      for (const variant of prepared.variants) {
-        for (const token of variant) {
-          for (const key of blockingKeys(token)) {
-            const posting = namesByBlockingKey.get(key);
-            if (!posting) namesByBlockingKey.set(key, [nameIndex]);
-            else if (posting[posting.length - 1] !== nameIndex) posting.push(nameIndex);
-          }
-        }
-      }
     }
   });
-  return { entries, names, namesByBlockingKey, vocabulary, tokenIds, listVersions };
+  const { namesOfTokenStart, namesOfToken } = invertTokens(names, vocabulary.length);
+  const nameWeightFloor = Float64Array.from(names, (name) => Math.min(...name.variantWeights.map((weights) => weights.reduce((sum, weight) => sum + weight, 0))));
+  const nameQuality = Uint8Array.from(names, (name) => nameQualitySchema.options.indexOf(name.listed.quality));
+  return {
+    entries, names, namesOfTokenStart, namesOfToken, nameWeightFloor, nameQuality, vocabulary, tokenIds, listVersions,
+    neighbourhood: new TokenNeighbourhood(vocabulary),
+  };
+}
+
+/** Vocabulary token → names containing it, in compressed rows (one offsets array, one flat array). */
+function invertTokens(names: readonly IndexedName[], vocabularySize: number): { namesOfTokenStart: Int32Array; namesOfToken: Int32Array } {
+  const counts = new Int32Array(vocabularySize + 1);
+  const lastName = new Int32Array(vocabularySize).fill(-1);
+  const forEachToken = (visit: (tokenId: number, nameIndex: number) => void) => {
+    names.forEach((name, nameIndex) => {
+      for (const tokenIds of name.variantTokenIds) {
+        for (const tokenId of tokenIds) {
+          if (lastName[tokenId] === nameIndex) continue;
+          lastName[tokenId] = nameIndex;
+          visit(tokenId, nameIndex);
+        }
+      }
+    });
+  };
+  forEachToken((tokenId) => counts[tokenId + 1]++);
+  for (let tokenId = 0; tokenId < vocabularySize; tokenId++) counts[tokenId + 1] += counts[tokenId];
+  const namesOfToken = new Int32Array(counts[vocabularySize]);
+  const next = counts.slice(0, vocabularySize);
+  lastName.fill(-1);
+  forEachToken((tokenId, nameIndex) => { namesOfToken[next[tokenId]++] = nameIndex; });
+  return { namesOfTokenStart: counts, namesOfToken };
 }

@@ -49,13 +49,18 @@ describe("screen", () => {
     expect(screen({ name: "Ingrid Johansson", dob: "1985-04-02", country: "SE" }, index).matches).toEqual([]);
   });
 
-  it("honours threshold and limit, and scans everything when the threshold is too low for blocking", () => {
+  it("honours threshold and limit, and scans everything only when evidence alone could reach the threshold", () => {
     const strict = screen({ name: "Mohammed Al-Rashid" }, index, { threshold: 0.99, limit: 10 });
     expect(strict.matches.every((match) => match.score >= 0.99)).toBe(true);
     expect(screen({ name: "Mohammed Al-Rashid" }, index, { limit: 1 }).matches).toHaveLength(1);
     const loose = screen({ name: "Mohammed Al-Rashid" }, index, { threshold: 0.3 });
-    expect(loose.fullScan).toBe(true);
-    expect(loose.namesCompared).toBe(index.names.length);
+    expect(loose.fullScan).toBe(false);
+    expect(loose.namesCompared).toBeLessThan(index.names.length);
+    // A name sharing no similar part scores 0; a birth date and country match add 0.08 at most.
+    const everything = screen({ name: "Mohammed Al-Rashid", dob: "1960", country: "IQ" }, index, { threshold: 0.08, limit: 10_000 });
+    expect(everything.fullScan).toBe(true);
+    expect(everything.namesCompared).toBe(index.names.length);
+    expect(screen({ name: "Mohammed Al-Rashid", dob: "1960" }, index, { threshold: 0.08 }).fullScan).toBe(false);
   });
 
   it("gives the same scores as scoring each entry on its own", () => {
@@ -85,14 +90,34 @@ describe("blocking on a large list", () => {
     { name: "Sergei Petrov", dob: "1955-03-01", country: "RU" },
   ];
 
-  it.each(queries)("finds exactly what comparing every entry finds: %o", (query) => {
-    const blocked = screen(query, syntheticIndex, { threshold: 0.7, limit: 10_000 });
-    expect(blocked.fullScan).toBe(false);
-    const bruteForce = synthetic.entries
-      .map((entry) => scoreEntry(query, entry))
-      .filter((result) => result.score >= 0.7)
-      .map((result) => [result.entryId, result.score]);
-    expect(blocked.matches.map((match) => [match.entryId, match.score]).sort()).toEqual(bruteForce.sort());
+  it.each(queries)("finds exactly what comparing every entry finds, at any threshold: %o", (query) => {
+    const all = synthetic.entries.map((entry) => scoreEntry(query, entry));
+    for (const threshold of [0.3, 0.5, 0.62, 0.7, 0.85]) {
+      const blocked = screen(query, syntheticIndex, { threshold, limit: 10_000 });
+      expect(blocked.fullScan).toBe(false);
+      const bruteForce = all.filter((result) => result.score >= threshold).map((result) => [result.entryId, result.score]);
+      expect(blocked.matches.map((match) => [match.entryId, match.score]).sort()).toEqual(bruteForce.sort());
+    }
+  });
+
+  it("finds a misspelled name whose only exact shared parts are common given names", () => {
+    // Two given names shared by many listed names; a rare surname (one listed name), misspelled so that
+    // it is not on the list at all.
+    const namesWith = (text: string) => syntheticIndex.names.filter((name) => name.prepared.variants[0].some((token) => token.text === text)).length;
+    const entry = synthetic.entries.find((candidate) => {
+      const match = /^([A-Z]{6,}), ([A-Za-z]+) ([A-Za-z]+)$/u.exec(candidate.names[0].full);
+      return match !== null && namesWith(match[1].toLowerCase()) === 1 && namesWith(match[2].toLowerCase()) >= 20 && namesWith(match[3].toLowerCase()) >= 20;
+    });
+    if (!entry) throw new Error("no suitable entry");
+    const [surname, given] = entry.names[0].full.toLowerCase().split(", ");
+    const misspelled = `${surname.slice(0, 1)}${surname[2]}${surname[1]}${surname.slice(3)}`;
+    expect(syntheticIndex.tokenIds.has(misspelled)).toBe(false);
+    const givenNames = given.split(" ");
+    const sharingAGivenName = syntheticIndex.names.filter((name) => name.prepared.variants[0].some((token) => givenNames.includes(token.text))).length;
+    expect(sharingAGivenName).toBeGreaterThan(40);
+    const result = screen({ name: `${given} ${misspelled}` }, syntheticIndex);
+    expect(result.matches.map((match) => match.entryId)).toContain(entry.entryId);
+    expect(result.namesCompared).toBeLessThan(sharingAGivenName / 5);
   });
 
   it("finds a listed name with a spelling variant", () => {

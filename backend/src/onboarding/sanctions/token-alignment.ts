@@ -211,3 +211,16 @@ export function alignTokens(
     totalWeight,
   };
 }
+
+/**
+ * An upper bound of solveAlignment's score, from an upper bound of its numerator and the weight of all
+ * tokens of both names. With pairs P the denominator is Σ_P w̄ + UNMATCHED_TOKEN_PENALTY × (W − 2 Σ_P w̄)
+ * = UNMATCHED_TOKEN_PENALTY × W + (1 − 2 × UNMATCHED_TOKEN_PENALTY) × Σ_P w̄; part scores are at most 1,
+ * so Σ_P w̄ is at least the numerator N, and N / (UNMATCHED_TOKEN_PENALTY × W + (1 − 2 × UNMATCHED_TOKEN_PENALTY) × N)
+ * grows with N.
+ */
+export function alignmentScoreUpperBound(numeratorBound: number, totalTokenWeight: number): number {
+  if (numeratorBound <= 0) return 0;
+  const denominator = UNMATCHED_TOKEN_PENALTY * totalTokenWeight + (1 - 2 * UNMATCHED_TOKEN_PENALTY) * numeratorBound;
+  return denominator <= 0 ? 1 : Math.min(1, numeratorBound / denominator);
+}
