@@ -21,11 +21,14 @@ export class IndexedNameScorer {
   readonly neighbours: readonly TokenNeighbours[];
   private readonly rowOfToken: Int32Array;
   private readonly table: Float64Array;
-  private readonly workspace = new AlignmentWorkspace();
   /** Part scores of the pair of variants being aligned, query-major. */
   private pairScores = new Float64Array(64);
 
-  constructor(query: PreparedName, index: Pick<ScreeningIndex, "vocabulary" | "tokenIds" | "neighbourhood">) {
+  constructor(
+    query: PreparedName,
+    index: Pick<ScreeningIndex, "vocabulary" | "tokenIds" | "neighbourhood">,
+    private readonly workspace: AlignmentWorkspace = new AlignmentWorkspace(),
+  ) {
     const positionByText = new Map<string, number>();
     const neighbours: TokenNeighbours[] = [];
     this.variants = query.variants.map((variant) => ({

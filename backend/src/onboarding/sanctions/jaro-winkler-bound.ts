@@ -37,6 +37,12 @@ export function characterProfile(text: string): CharacterProfile {
   return { text, counts, mask, countable };
 }
 
+function bitCount(bits: number): number {
+  let v = bits - ((bits >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+}
+
 /** The Jaro-Winkler bound above for m ≤ `matches`. */
 function jaroWinklerBound(a: string, b: string, matches: number): number {
   if (matches === 0) return 0;
@@ -80,12 +86,19 @@ export class CharacterProfiles {
     const queryLength = query.text.length;
     // Jaro-Winkler ≤ Jaro + 0.4 × (1 − Jaro) = 0.4 + 0.6 × Jaro: below this Jaro the floor is out of reach.
     const jaroFloor = (floor - 0.4) / 0.6;
+    // A first, coarser bound on m: the shared buckets plus the query's repeated characters.
+    const repeats = queryLength - bitCount(queryMask);
     for (let id = 0; id < texts.length; id++) {
       if (!query.countable || countable[id] === 0) {
         reaching.push(id);
         continue;
       }
       let shared = queryMask & masks[id];
+      const coarse = bitCount(shared) + repeats;
+      if (coarse === 0 || (coarse / queryLength + coarse / lengths[id] + 1) / 3 < jaroFloor) {
+        if (floor <= 0) reaching.push(id);
+        continue;
+      }
       let matches = 0;
       const offset = id * BUCKETS;
       while (shared !== 0) {

@@ -147,6 +147,9 @@ interface ScoredCandidate {
   readonly score: number;
 }
 
+/** Alignment buffers for screen: it runs synchronously and the workspace keeps no results between calls. */
+const sharedWorkspace = new AlignmentWorkspace();
+
 /** Screens a subject against an index: top candidates at or above the threshold, best first. */
 export function screen(query: ScreeningQuery, index: ScreeningIndex, options: ScreeningOptions = {}): ScreeningResult {
   const { threshold, limit, weights, suppression } = screeningOptionsSchema.parse(options);
@@ -155,7 +158,7 @@ export function screen(query: ScreeningQuery, index: ScreeningIndex, options: Sc
     return id === undefined ? prepareToken(text) : index.vocabulary[id];
   });
   const evidenceCeiling = evidenceCeilingOf(prepared, weights);
-  const scorer = new IndexedNameScorer(prepared.name, index);
+  const scorer = new IndexedNameScorer(prepared.name, index, sharedWorkspace);
   const kindFits = (nameIndex: number): boolean => {
     const kind = index.entries[index.names[nameIndex].entryIndex].kind;
     return prepared.kind === undefined || kind === "unknown" || kind === prepared.kind;
@@ -208,9 +211,8 @@ export function screen(query: ScreeningQuery, index: ScreeningIndex, options: Sc
     ? partitionBySuppression(candidates, suppression.subjectKey, suppression.reviews)
     : { active: candidates, suppressed: [] };
 
-  const workspace = new AlignmentWorkspace();
   const explain = (candidate: ScoredCandidate): MatchResult => {
-    const comparison = compareNameVariants(prepared.name, candidate.name.prepared, compareTokens, workspace);
+    const comparison = compareNameVariants(prepared.name, candidate.name.prepared, compareTokens, sharedWorkspace);
     return resultFor(candidate.entry, { listed: candidate.name.listed, comparison, weighted: candidate.weighted }, candidate.evidence, weights);
   };
   return {

@@ -2,32 +2,34 @@ import type { IndexedNameScorer } from "./indexed-name-scorer";
 import type { ScreeningIndex } from "./screening-index";
 import { alignmentScoreUpperBound } from "./token-alignment";
 
-/** Per-name buffers reused across queries on one index (screening is synchronous, so never shared by two runs). */
+/**
+ * Per-name state reused across queries on one index (screening is synchronous, so never shared by two
+ * runs), interleaved so that visiting a name touches one cache line: the stamps of the query variant,
+ * query token and run that last wrote it, the numerator bound, the best pair value of the current
+ * query token, and the name's weight floor and quality (copied from the index).
+ */
+const STRIDE = 8;
+const VARIANT_STAMP = 0;
+const TOKEN_STAMP = 1;
+const RUN_STAMP = 2;
+const NUMERATOR = 3;
+const BEST_OF_TOKEN = 4;
+const WEIGHT_FLOOR = 5;
+const QUALITY = 6;
+
 class CandidateBuffers {
-  /** Bound on the alignment numerator of each name, for the query variant being processed. */
-  readonly numerator: Float64Array;
-  /** Best pair value so far of the query token being processed, per name. */
-  readonly bestOfToken: Float64Array;
-  readonly variantStamp: Int32Array;
-  readonly tokenStamp: Int32Array;
-  readonly candidateStamp: Int32Array;
+  readonly state: Float64Array;
   stamp = 0;
 
-  constructor(size: number) {
-    this.numerator = new Float64Array(size);
-    this.bestOfToken = new Float64Array(size);
-    this.variantStamp = new Int32Array(size);
-    this.tokenStamp = new Int32Array(size);
-    this.candidateStamp = new Int32Array(size);
+  constructor(index: ScreeningIndex) {
+    this.state = new Float64Array(index.names.length * STRIDE);
+    for (let name = 0; name < index.names.length; name++) {
+      this.state[name * STRIDE + WEIGHT_FLOOR] = index.nameWeightFloor[name];
+      this.state[name * STRIDE + QUALITY] = index.nameQuality[name];
+    }
   }
 
   nextStamp(): number {
-    if (this.stamp === 0x7fffffff) {
-      this.variantStamp.fill(0);
-      this.tokenStamp.fill(0);
-      this.candidateStamp.fill(0);
-      this.stamp = 0;
-    }
     return ++this.stamp;
   }
 }
@@ -46,12 +48,12 @@ const buffersByIndex = new WeakMap<ScreeningIndex, CandidateBuffers>();
 export function candidateNames(scorer: IndexedNameScorer, index: ScreeningIndex, leastScoreByQuality: Float64Array): number[] {
   let buffers = buffersByIndex.get(index);
   if (!buffers) {
-    buffers = new CandidateBuffers(index.names.length);
+    buffers = new CandidateBuffers(index);
     buffersByIndex.set(index, buffers);
   }
-  const { numerator, bestOfToken, variantStamp, tokenStamp, candidateStamp } = buffers;
-  const { namesOfTokenStart, namesOfToken, nameWeightFloor, nameQuality, vocabulary } = index;
-  const candidateRun = buffers.nextStamp();
+  const state = buffers.state;
+  const { namesOfTokenStart, namesOfToken, vocabulary } = index;
+  const run = buffers.nextStamp();
   const candidates: number[] = [];
   const seen: number[] = [];
   for (const variant of scorer.variants) {
@@ -69,26 +71,29 @@ export function candidateNames(scorer: IndexedNameScorer, index: ScreeningIndex,
         const end = namesOfTokenStart[tokenId + 1];
         for (let at = namesOfTokenStart[tokenId]; at < end; at++) {
           const name = namesOfToken[at];
-          if (variantStamp[name] !== variantRun) {
-            variantStamp[name] = variantRun;
-            numerator[name] = 0;
+          const base = name * STRIDE;
+          if (state[base + VARIANT_STAMP] !== variantRun) {
+            state[base + VARIANT_STAMP] = variantRun;
+            state[base + NUMERATOR] = 0;
             seen.push(name);
           }
-          if (tokenStamp[name] !== tokenRun) {
-            tokenStamp[name] = tokenRun;
-            bestOfToken[name] = value;
-            numerator[name] += value;
-          } else if (value > bestOfToken[name]) {
-            numerator[name] += value - bestOfToken[name];
-            bestOfToken[name] = value;
+          if (state[base + TOKEN_STAMP] !== tokenRun) {
+            state[base + TOKEN_STAMP] = tokenRun;
+            state[base + BEST_OF_TOKEN] = value;
+            state[base + NUMERATOR] += value;
+          } else if (value > state[base + BEST_OF_TOKEN]) {
+            state[base + NUMERATOR] += value - state[base + BEST_OF_TOKEN];
+            state[base + BEST_OF_TOKEN] = value;
           }
         }
       }
     }
     for (const name of seen) {
-      if (candidateStamp[name] === candidateRun) continue;
-      if (alignmentScoreUpperBound(numerator[name], queryWeight + nameWeightFloor[name]) < leastScoreByQuality[nameQuality[name]]) continue;
-      candidateStamp[name] = candidateRun;
+      const base = name * STRIDE;
+      if (state[base + RUN_STAMP] === run) continue;
+      const bound = alignmentScoreUpperBound(state[base + NUMERATOR], queryWeight + state[base + WEIGHT_FLOOR]);
+      if (bound < leastScoreByQuality[state[base + QUALITY]]) continue;
+      state[base + RUN_STAMP] = run;
       candidates.push(name);
     }
   }
