@@ -43,8 +43,11 @@ export interface ScreeningResult {
   readonly matches: readonly MatchResult[];
   /** Matches cleared by a review on the current list version (not counted against `limit`). */
   readonly suppressed: readonly SuppressedMatch[];
-  /** How many listed names were compared in full. */
+  /** How many listed names were compared in full (those whose score upper bound could reach the threshold). */
   readonly namesCompared: number;
-  /** True when the threshold was too low for phonetic blocking to be lossless and every name was compared. */
+  /**
+   * True when birth date and country bonuses alone could reach the threshold (a name sharing no similar
+   * part scores 0), so every name was compared.
+   */
   readonly fullScan: boolean;
 }
