@@ -60,9 +60,11 @@ export class CharacterProfiles {
   private readonly masks: Int32Array;
   private readonly countable: Uint8Array;
   private readonly lengths: Int32Array;
+  private readonly firstCodes: Int32Array;
 
   constructor(private readonly texts: readonly string[]) {
     this.lengths = Int32Array.from(texts, (text) => text.length);
+    this.firstCodes = Int32Array.from(texts, (text) => text.charCodeAt(0));
     this.counts = new Uint8Array(texts.length * BUCKETS);
     this.masks = new Int32Array(texts.length);
     this.countable = new Uint8Array(texts.length);
@@ -80,12 +82,14 @@ export class CharacterProfiles {
    */
   mayReach(query: CharacterProfile, floor: number): number[] {
     const reaching: number[] = [];
-    const { counts, masks, countable, lengths, texts } = this;
+    const { counts, masks, countable, lengths, firstCodes, texts } = this;
     const queryCounts = query.counts;
     const queryMask = query.mask;
     const queryLength = query.text.length;
     // Jaro-Winkler ≤ Jaro + 0.4 × (1 − Jaro) = 0.4 + 0.6 × Jaro: below this Jaro the floor is out of reach.
     const jaroFloor = (floor - 0.4) / 0.6;
+    // Texts starting differently have no common prefix and no boost: Jaro itself must reach the floor.
+    const queryFirst = query.text.charCodeAt(0);
     // A first, coarser bound on m: the shared buckets plus the query's repeated characters.
     const repeats = queryLength - bitCount(queryMask);
     for (let id = 0; id < texts.length; id++) {
@@ -95,7 +99,8 @@ export class CharacterProfiles {
       }
       let shared = queryMask & masks[id];
       const coarse = bitCount(shared) + repeats;
-      if (coarse === 0 || (coarse / queryLength + coarse / lengths[id] + 1) / 3 < jaroFloor) {
+      const leastJaro = firstCodes[id] === queryFirst ? jaroFloor : floor;
+      if (coarse === 0 || (coarse / queryLength + coarse / lengths[id] + 1) / 3 < leastJaro) {
         if (floor <= 0) reaching.push(id);
         continue;
       }
@@ -114,7 +119,7 @@ export class CharacterProfiles {
         continue;
       }
       const jaro = (matches / queryLength + matches / lengths[id] + 1) / 3;
-      if (jaro < jaroFloor) continue;
+      if (jaro < leastJaro) continue;
       if (jaroWinklerBound(query.text, texts[id], matches) >= floor) reaching.push(id);
     }
     return reaching;
