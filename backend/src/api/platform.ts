@@ -10,7 +10,7 @@ import type { Deployment } from "../chain/deployment";
 import { createApiApp } from "./app";
 import { authApi } from "./auth/api";
 import { mrvApi } from "../mrv/api";
-import { onboardingApi } from "../onboarding/api";
+import { onboardingApi, onboardingServiceFor } from "../onboarding/api";
 import { grantRole } from "./auth/store";
 import type { ApiModule } from "./route";
 import { startHttpServer, type RunningServer } from "./server";
@@ -76,5 +76,13 @@ export async function startPlatformApi(
     corsOrigins: deps.config.corsOrigins,
     staticDir: deps.staticDir,
   });
-  return startHttpServer(app, { host: deps.config.apiHost, port: deps.port ?? deps.config.apiPort });
+  const server = await startHttpServer(app, { host: deps.config.apiHost, port: deps.port ?? deps.config.apiPort });
+  // A list update whose re-screening a crash interrupted is finished now, in the background.
+  onboardingServiceFor(deps)
+    .resumeRescreens("service:startup")
+    .then((runs) => {
+      if (runs.length > 0) deps.logger.info({ runs }, "resumed interrupted sanctions re-screening runs");
+    })
+    .catch((error: unknown) => deps.logger.error({ err: error }, "could not resume interrupted sanctions re-screening runs"));
+  return server;
 }

@@ -263,6 +263,13 @@ export function onboardingApi(deps: OnboardingApiDeps): ApiModule {
     }),
     defineRoute({
       method: "post",
+      path: "/v1/sanctions/rescreens/resume",
+      access: COMPLIANCE,
+      summary: "Finish every list-update re-screening a crash or restart interrupted (each counterparty is screened once per run)",
+      handler: ({ ctx }) => mapped(() => service.resumeRescreens(sessionAddress(ctx).toLowerCase())),
+    }),
+    defineRoute({
+      method: "post",
       path: "/v1/screening/search",
       access: COMPLIANCE,
       summary: "Screen a name (with optional date of birth and country): top candidates with scores and explanations",

@@ -294,4 +294,40 @@ describe("the onboarding workflow against Postgres, the registry simulator and t
     expect(await identity.isEligible(wallet)).toBe(false);
     expect(await rolesOf(db.pool, wallet)).toEqual([]);
   });
+
+  it("finishes a list update's re-screening that a crash interrupted, screening each approved counterparty once", async () => {
+    const approved = await db.pool.query<{ id: string }>("SELECT id FROM onboarding_applicants WHERE state = 'approved' ORDER BY id");
+    expect(approved.rows.length).toBeGreaterThan(1);
+    // What a crash right after the list import (and one counterparty's screening) leaves behind.
+    const { rows: runs } = await db.pool.query<{ id: string }>(
+      "INSERT INTO onboarding_rescreen_runs (list_id, list_version, requested_by) VALUES ('ofac-sdn', 'v3', $1) RETURNING id::text AS id",
+      [OFFICER],
+    );
+    const runId = runs[0].id;
+    const first = approved.rows[0].id;
+    await db.pool.query(
+      `INSERT INTO onboarding_screenings (applicant_id, trigger, list_versions, threshold, query, outcome, matches, suppressed, rescreen_run_id)
+       VALUES ($1, 'list_update', '{}'::jsonb, 0.9, '{}'::jsonb, 'clear', '[]'::jsonb, '[]'::jsonb, $2)`,
+      [first, runId],
+    );
+
+    const resumed = await service.resumeRescreens("test");
+    expect(resumed).toEqual([{ rescreenRunId: runId, rescreened: approved.rows.length, newHits: [] }]);
+    const perApplicant = await db.pool.query<{ applicant_id: string; n: number }>(
+      "SELECT applicant_id, count(*)::int AS n FROM onboarding_screenings WHERE rescreen_run_id = $1 GROUP BY applicant_id ORDER BY applicant_id",
+      [runId],
+    );
+    expect(perApplicant.rows).toEqual(approved.rows.map((r) => ({ applicant_id: r.id, n: 1 })));
+    const run = await db.pool.query("SELECT completed_at, rescreened FROM onboarding_rescreen_runs WHERE id = $1", [runId]);
+    expect(run.rows[0].completed_at).not.toBeNull();
+    expect(await service.resumeRescreens("test")).toEqual([]);
+
+    // A new list version records its run with the version, complete once importList returns.
+    const v4 = testList("ofac-sdn", "v4");
+    const imported = await service.importList(v4, [], OFFICER);
+    expect(imported).toMatchObject({ created: true, rescreened: approved.rows.length });
+    const recorded = await db.pool.query("SELECT list_id, list_version, completed_at FROM onboarding_rescreen_runs WHERE id = $1", [imported.rescreenRunId]);
+    expect(recorded.rows[0]).toMatchObject({ list_id: v4.listId, list_version: v4.listVersion });
+    expect(recorded.rows[0].completed_at).not.toBeNull();
+  });
 });

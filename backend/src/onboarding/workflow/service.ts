@@ -296,10 +296,11 @@ export class OnboardingService {
     applicantId: string,
     trigger: ScreeningRecord["trigger"],
     outcome: { result: ScreeningResult; versions: Record<string, string>; query: ScreeningQuery },
+    rescreenRunId: string | null = null,
   ): Promise<string> {
     const { rows } = await db.query<{ id: string }>(
-      `INSERT INTO onboarding_screenings (applicant_id, trigger, list_versions, threshold, query, outcome, matches, suppressed)
-       VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6, $7::jsonb, $8::jsonb) RETURNING id::text AS id`,
+      `INSERT INTO onboarding_screenings (applicant_id, trigger, list_versions, threshold, query, outcome, matches, suppressed, rescreen_run_id)
+       VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6, $7::jsonb, $8::jsonb, $9) RETURNING id::text AS id`,
       [
         applicantId,
         trigger,
@@ -309,6 +310,7 @@ export class OnboardingService {
         outcome.result.matches.length === 0 ? "clear" : "hit",
         JSON.stringify(outcome.result.matches),
         JSON.stringify(outcome.result.suppressed),
+        rescreenRunId,
       ],
     );
     await appendAuditEntry(db, {
@@ -351,49 +353,87 @@ export class OnboardingService {
   /**
    * Stores an imported list as a new version and, when it is new, re-screens every approved
    * counterparty against the current lists: a new hit freezes the wallet on-chain and opens a case.
+   * The re-screening run is recorded in the same transaction as the list version, so a crash
+   * part-way through loses nothing ({@link resumeRescreens} finishes it).
    */
   async importList(
     list: SanctionsList,
     warnings: readonly ImportWarning[],
     actor: string,
-  ): Promise<{ created: boolean; previousVersion: string | null; rescreened: number; newHits: string[] }> {
+  ): Promise<{ created: boolean; previousVersion: string | null; rescreenRunId: string | null; rescreened: number; newHits: string[] }> {
     const stored = await this.#tx(async (db) => {
       const result = await insertListVersion(db, list, warnings, actor);
-      if (result.created) {
-        await appendAuditEntry(db, {
-          actor,
-          action: "onboarding.sanctions_list.imported",
-          subject: `sanctions-list:${list.listId}`,
-          details: { listVersion: list.listVersion, previousVersion: result.previousVersion, format: list.format, entries: list.entries.length, warnings: warnings.length },
-        });
-      }
-      return result;
+      if (!result.created) return { ...result, rescreenRunId: null };
+      const rescreenRunId = await this.#createRescreenRun(db, list.listId, list.listVersion, actor);
+      await appendAuditEntry(db, {
+        actor,
+        action: "onboarding.sanctions_list.imported",
+        subject: `sanctions-list:${list.listId}`,
+        details: { listVersion: list.listVersion, previousVersion: result.previousVersion, format: list.format, entries: list.entries.length, warnings: warnings.length, rescreenRunId },
+      });
+      return { ...result, rescreenRunId };
     });
-    if (!stored.created) return { ...stored, rescreened: 0, newHits: [] };
-    const { rescreened, newHits } = await this.rescreenApproved(actor);
-    return { ...stored, rescreened, newHits };
+    if (stored.rescreenRunId === null) return { ...stored, rescreened: 0, newHits: [] };
+    return { ...stored, ...(await this.#runRescreen(stored.rescreenRunId, actor)) };
   }
 
-  /** Re-screens every approved counterparty against the current lists. */
-  async rescreenApproved(actor: string): Promise<{ rescreened: number; newHits: string[] }> {
+  /** Re-screens every approved counterparty against the current lists now (a run of its own). */
+  async rescreenApproved(actor: string): Promise<{ rescreenRunId: string; rescreened: number; newHits: string[] }> {
+    const rescreenRunId = await this.#tx((db) => this.#createRescreenRun(db, "*", "current", actor));
+    return { rescreenRunId, ...(await this.#runRescreen(rescreenRunId, actor)) };
+  }
+
+  /** Finishes every re-screening run a crash or restart interrupted, oldest first. */
+  async resumeRescreens(actor: string): Promise<{ rescreenRunId: string; rescreened: number; newHits: string[] }[]> {
+    const { rows } = await this.#deps.pool.query<{ id: string }>(
+      "SELECT id::text AS id FROM onboarding_rescreen_runs WHERE completed_at IS NULL ORDER BY id",
+    );
+    const finished = [];
+    for (const { id } of rows) finished.push({ rescreenRunId: id, ...(await this.#runRescreen(id, actor)) });
+    return finished;
+  }
+
+  async #createRescreenRun(db: Queryable, listId: string, listVersion: string, actor: string): Promise<string> {
+    const { rows } = await db.query<{ id: string }>(
+      "INSERT INTO onboarding_rescreen_runs (list_id, list_version, requested_by) VALUES ($1, $2, $3) RETURNING id::text AS id",
+      [listId, listVersion, actor],
+    );
+    return rows[0].id;
+  }
+
+  /**
+   * Screens every approved counterparty the run has not screened yet (each in its own transaction,
+   * recorded with the run), then marks the run complete with its totals.
+   */
+  async #runRescreen(runId: string, actor: string): Promise<{ rescreened: number; newHits: string[] }> {
     const approved = await listApplicants(this.#deps.pool, { state: "approved", limit: 1_000_000 });
-    const newHits: string[] = [];
     const writes: string[] = [];
     for (const applicant of approved) {
       const outcome = await this.#runScreening(applicant);
       await this.#tx(async (db) => {
         const locked = await getApplicant(db, applicant.id, { forUpdate: true });
         if (locked.state !== "approved") return;
-        const screeningId = await this.#recordScreening(db, applicant.id, "list_update", outcome);
+        const done = await db.query("SELECT 1 FROM onboarding_screenings WHERE rescreen_run_id = $1 AND applicant_id = $2", [runId, applicant.id]);
+        if (done.rowCount !== 0) return;
+        const screeningId = await this.#recordScreening(db, applicant.id, "list_update", outcome, runId);
         if (outcome.result.matches.length === 0) return;
-        newHits.push(applicant.id);
         const summary = `list update: new possible sanctions match: ${describeMatches(outcome.result.matches)}`;
         const caseId = await this.#openCase(db, locked, "list_update", screeningId, summary, actor);
         writes.push(await this.#recordChainWrite(db, locked, "freeze", `case:${caseId}`, `sanctions review case ${caseId}`, {}));
       });
     }
+    const { rows } = await this.#deps.pool.query<{ rescreened: number; new_hits: string[] }>(
+      `WITH screened AS (
+         SELECT applicant_id, outcome FROM onboarding_screenings WHERE rescreen_run_id = $1)
+       UPDATE onboarding_rescreen_runs SET completed_at = COALESCE(completed_at, now()),
+         rescreened = (SELECT count(*) FROM screened),
+         new_hits = COALESCE((SELECT jsonb_agg(applicant_id ORDER BY applicant_id) FROM screened WHERE outcome = 'hit'), '[]'::jsonb)
+       WHERE id = $1
+       RETURNING rescreened, new_hits`,
+      [runId],
+    );
     for (const id of writes) await this.executeChainWrite(id);
-    return { rescreened: approved.length, newHits };
+    return { rescreened: rows[0].rescreened, newHits: rows[0].new_hits };
   }
 
   // ------------------------------------------------------------------ registry linkage
