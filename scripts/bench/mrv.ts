@@ -24,7 +24,8 @@ import { ingestFile } from "../../backend/src/mrv/ingest";
 import { sealDataset } from "../../backend/src/mrv/seal";
 import { createReadStream } from "node:fs";
 import { Dec } from "../../backend/src/mrv/decimal";
-import { hexToBytes32, LeafHashCollector, buildFlatTree, recordLeafHashBytes } from "../../backend/src/mrv/merkleTree";
+import { loadKeccak256 } from "../../backend/src/mrv/keccak";
+import { hexToBytes32, LeafHashCollector, RecordLeafEncoder, buildFlatTree } from "../../backend/src/mrv/merkleTree";
 import { mapSourceRows } from "../../backend/src/mrv/parsers/mapping";
 import { readCsvRows } from "../../backend/src/mrv/parsers/csv";
 import { normalizeReading } from "../../backend/src/mrv/records";
@@ -96,7 +97,8 @@ const MAPPING = { timestamp: { column: "timestamp", format: "iso8601" }, value: 
 async function engineRun(csv: string, rows: number) {
   const library = createSeededFactorLibrary();
   const datasetId = datasetIdFor("BENCH-ENGINE", { start: "2024-01-01", end: "2024-02-29" });
-  const id = hexToBytes32(datasetId);
+  const keccak = await loadKeccak256();
+  const encoder = new RecordLeafEncoder(hexToBytes32(datasetId));
   const sha = await sha256OfFile(csv);
   const leaves = new LeafHashCollector(rows);
   let total = new Dec(0);
@@ -110,10 +112,10 @@ async function engineRun(csv: string, rows: number) {
     if (key <= previous) throw new Error("the generated file is not in canonical order");
     previous = key;
     total = total.plus(record.quantity);
-    leaves.add(recordLeafHashBytes(id, index, record.sensorId, record.parameter, time, record.quantity, record.unit));
+    leaves.add(encoder.hash(keccak, index, record.sensorId, record.parameter, time, record.quantity, record.unit));
     index += 1;
   }
-  const tree = buildFlatTree(leaves.sorted());
+  const tree = buildFlatTree(leaves.sorted(), keccak);
   const result = quantify(
     {
       kind: "grid-renewable-electricity",

@@ -1,4 +1,4 @@
-import { keccak256 } from "viem";
+import type { Keccak256 } from "./keccak";
 import { type Hex, MerkleDatasetError } from "./merkle";
 
 /**
@@ -9,52 +9,85 @@ import { type Hex, MerkleDatasetError } from "./merkle";
  * database in canonical order. The tests check that roots and proofs equal StandardMerkleTree's and
  * that OpenZeppelin's MerkleProof (MRVRegistry.verifyRecord) accepts them.
  *
- * The leaf hash is computed with a hand-rolled ABI encoder for the one fixed leaf tuple
- * (bytes32, uint256, string, string, uint64, string, string): viem's general encoder is the
- * bottleneck at a million leaves. The tests compare it with viem's encodeAbiParameters.
+ * Hashing is hash-wasm's WebAssembly keccak256 (see keccak.ts), handed in by the caller. The leaf
+ * is encoded by a hand-rolled ABI encoder for the one fixed leaf tuple (bytes32, uint256, string,
+ * string, uint64, string, string) into one reused buffer: viem's general encoder is the bottleneck
+ * at a million leaves. The tests compare it with viem's encodeAbiParameters.
  */
 
 const WORD = 32;
 const LEAF_HEAD_WORDS = 7;
-
-function utf8(text: string): Buffer {
-  return Buffer.from(text, "utf8");
-}
+const TWO_POW_32 = 2 ** 32;
 
 function paddedLength(length: number): number {
   return Math.ceil(length / WORD) * WORD;
 }
 
-function writeUint(buffer: Buffer, offset: number, value: bigint | number): void {
-  // values here fit in 64 bits; the rest of the word stays zero
-  buffer.writeBigUInt64BE(BigInt(value), offset + WORD - 8);
+/** A uint word (the value is a safe integer: below 2^53); the rest of the word is zero. */
+function writeUintWord(buffer: Buffer, offset: number, value: number): void {
+  buffer.fill(0, offset, offset + WORD - 8);
+  buffer.writeUInt32BE(Math.floor(value / TWO_POW_32), offset + WORD - 8);
+  buffer.writeUInt32BE(value >>> 0, offset + WORD - 4);
+}
+
+/**
+ * Encodes record leaves, abi.encode(bytes32 datasetId, uint256 index, string sensorId, string
+ * parameter, uint64 timestampMs, string quantity, string unit), into one buffer reused from leaf to
+ * leaf, and hashes them.
+ */
+export class RecordLeafEncoder {
+  private buffer = Buffer.alloc(2048);
+  private readonly datasetId: Buffer;
+
+  constructor(datasetId: Uint8Array) {
+    if (datasetId.length !== WORD) throw new MerkleDatasetError("dataset id must be 32 bytes");
+    this.datasetId = Buffer.from(datasetId);
+  }
+
+  /** Encodes one leaf; the result is a view of the internal buffer, valid until the next call. */
+  encode(index: number, sensorId: string, parameter: string, timestampMs: number, quantity: string, unit: string): Buffer {
+    if (!Number.isSafeInteger(index) || index < 0) throw new MerkleDatasetError(`invalid leaf index ${index}`);
+    if (!Number.isSafeInteger(timestampMs) || timestampMs < 0) throw new MerkleDatasetError(`timestamp ${timestampMs} cannot be encoded as uint64 milliseconds`);
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit
+    const bound = (LEAF_HEAD_WORDS + 8) * WORD + 3 * (sensorId.length + parameter.length + quantity.length + unit.length);
+    if (bound > this.buffer.length) this.buffer = Buffer.alloc(2 * bound);
+    const out = this.buffer;
+    this.datasetId.copy(out, 0);
+    writeUintWord(out, WORD, index);
+    writeUintWord(out, 4 * WORD, timestampMs);
+    let tail = LEAF_HEAD_WORDS * WORD;
+    tail = this.writeString(2, tail, sensorId);
+    tail = this.writeString(3, tail, parameter);
+    tail = this.writeString(5, tail, quantity);
+    tail = this.writeString(6, tail, unit);
+    return out.subarray(0, tail);
+  }
+
+  /** keccak256(bytes.concat(keccak256(abi.encode(leaf)))), 32 bytes. */
+  hash(keccak: Keccak256, index: number, sensorId: string, parameter: string, timestampMs: number, quantity: string, unit: string): Uint8Array {
+    return keccak.hash(keccak.hash(this.encode(index, sensorId, parameter, timestampMs, quantity, unit)));
+  }
+
+  /** Writes a string's offset into head word `head` and its length and padded bytes at `tail`; returns the new tail. */
+  private writeString(head: number, tail: number, text: string): number {
+    const out = this.buffer;
+    writeUintWord(out, head * WORD, tail);
+    const length = out.write(text, tail + WORD, "utf8");
+    writeUintWord(out, tail, length);
+    const end = tail + WORD + paddedLength(length);
+    out.fill(0, tail + WORD + length, end);
+    return end;
+  }
 }
 
 /** abi.encode(bytes32 datasetId, uint256 index, string sensorId, string parameter, uint64 timestampMs, string quantity, string unit). */
 export function encodeRecordLeaf(datasetId: Uint8Array, index: number, sensorId: string, parameter: string, timestampMs: number, quantity: string, unit: string): Buffer {
-  if (datasetId.length !== WORD) throw new MerkleDatasetError("dataset id must be 32 bytes");
-  if (!Number.isSafeInteger(index) || index < 0) throw new MerkleDatasetError(`invalid leaf index ${index}`);
-  if (!Number.isSafeInteger(timestampMs) || timestampMs < 0) throw new MerkleDatasetError(`timestamp ${timestampMs} cannot be encoded as uint64 milliseconds`);
-  const strings = [utf8(sensorId), utf8(parameter), utf8(quantity), utf8(unit)];
-  const tailSize = strings.reduce((sum, s) => sum + WORD + paddedLength(s.length), 0);
-  const out = Buffer.alloc(LEAF_HEAD_WORDS * WORD + tailSize);
-  out.set(datasetId, 0);
-  writeUint(out, WORD, index);
-  writeUint(out, 4 * WORD, timestampMs);
-  let tail = LEAF_HEAD_WORDS * WORD;
-  const heads = [2, 3, 5, 6];
-  strings.forEach((s, i) => {
-    writeUint(out, heads[i] * WORD, tail);
-    writeUint(out, tail, s.length);
-    out.set(s, tail + WORD);
-    tail += WORD + paddedLength(s.length);
-  });
-  return out;
+  return Buffer.from(new RecordLeafEncoder(datasetId).encode(index, sensorId, parameter, timestampMs, quantity, unit));
 }
 
-/** keccak256(bytes.concat(keccak256(abi.encode(leaf)))), 32 bytes. */
-export function recordLeafHashBytes(datasetId: Uint8Array, index: number, sensorId: string, parameter: string, timestampMs: number, quantity: string, unit: string): Uint8Array {
-  return keccak256(keccak256(encodeRecordLeaf(datasetId, index, sensorId, parameter, timestampMs, quantity, unit), "bytes"), "bytes");
+/** keccak256(bytes.concat(keccak256(abi.encode(leaf)))), 32 bytes. For many leaves, reuse a RecordLeafEncoder. */
+export function recordLeafHashBytes(keccak: Keccak256, datasetId: Uint8Array, index: number, sensorId: string, parameter: string, timestampMs: number, quantity: string, unit: string): Uint8Array {
+  return new RecordLeafEncoder(datasetId).hash(keccak, index, sensorId, parameter, timestampMs, quantity, unit);
 }
 
 export function hexToBytes32(hex: string): Buffer {
@@ -94,38 +127,44 @@ export class LeafHashCollector {
   }
 }
 
-/** Sorts 32-byte hashes by byte order (a new buffer). */
+/** Byte-order comparison of the 32-byte words at word positions a and b of `data`. */
+function compareWords(data: Buffer, a: number, b: number): number {
+  return data.compare(data, b * WORD, (b + 1) * WORD, a * WORD, (a + 1) * WORD);
+}
+
+/**
+ * Sorts 32-byte hashes by byte order (a new buffer). The first 4 bytes of each hash and its
+ * position are packed into one 64-bit key and sorted natively; the rare hashes that share those
+ * 4 bytes are then ordered by their full 32 bytes.
+ */
 export function sortLeafHashes(hashes: Buffer): Buffer {
   const n = hashes.length / WORD;
+  if (!Number.isInteger(n)) throw new MerkleDatasetError("leaf hashes are 32 bytes each");
+  if (n >= TWO_POW_32) throw new MerkleDatasetError("too many leaves");
+  const keys = new BigUint64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = (BigInt(hashes.readUInt32BE(i * WORD)) << 32n) | BigInt(i);
+  keys.sort();
   const order = new Uint32Array(n);
-  const prefix = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    order[i] = i;
-    prefix[i] = hashes.readUInt32BE(i * WORD);
+  for (let i = 0; i < n; i++) order[i] = Number(keys[i] & 0xffffffffn);
+  // runs with the same 4-byte prefix: order them by the whole hash
+  for (let start = 0; start < n; ) {
+    const prefix = keys[start] >> 32n;
+    let end = start + 1;
+    while (end < n && keys[end] >> 32n === prefix) end++;
+    if (end - start > 1) order.subarray(start, end).sort((a, b) => compareWords(hashes, a, b));
+    start = end;
   }
-  order.sort((a, b) => {
-    const pa = prefix[a];
-    const pb = prefix[b];
-    if (pa !== pb) return pa < pb ? -1 : 1;
-    return Buffer.compare(hashes.subarray(a * WORD, (a + 1) * WORD), hashes.subarray(b * WORD, (b + 1) * WORD));
-  });
   const out = Buffer.alloc(hashes.length);
   for (let i = 0; i < n; i++) hashes.copy(out, i * WORD, order[i] * WORD, (order[i] + 1) * WORD);
   return out;
 }
 
 /** keccak256 of the two 32-byte nodes in ascending byte order (OpenZeppelin's commutative node hash). */
-function hashPair(tree: Buffer, left: number, right: number, pair: Buffer): Uint8Array {
-  const a = tree.subarray(left * WORD, (left + 1) * WORD);
-  const b = tree.subarray(right * WORD, (right + 1) * WORD);
-  if (Buffer.compare(a, b) <= 0) {
-    a.copy(pair, 0);
-    b.copy(pair, WORD);
-  } else {
-    b.copy(pair, 0);
-    a.copy(pair, WORD);
-  }
-  return keccak256(pair, "bytes");
+function hashPair(keccak: Keccak256, tree: Buffer, left: number, right: number, pair: Buffer): Uint8Array {
+  const leftFirst = compareWords(tree, left, right) <= 0;
+  tree.copy(pair, leftFirst ? 0 : WORD, left * WORD, (left + 1) * WORD);
+  tree.copy(pair, leftFirst ? WORD : 0, right * WORD, (right + 1) * WORD);
+  return keccak.hash(pair);
 }
 
 export interface FlatMerkleTree {
@@ -138,14 +177,14 @@ export interface FlatMerkleTree {
 }
 
 /** Builds the tree over leaf hashes already in byte order (see {@link sortLeafHashes}). */
-export function buildFlatTree(sortedLeaves: Buffer): FlatMerkleTree {
+export function buildFlatTree(sortedLeaves: Buffer, keccak: Keccak256): FlatMerkleTree {
   const n = sortedLeaves.length / WORD;
   if (!Number.isInteger(n) || n === 0) throw new MerkleDatasetError("a dataset needs at least one record to have a Merkle root");
   const size = 2 * n - 1;
   const tree = Buffer.alloc(size * WORD);
   for (let i = 0; i < n; i++) sortedLeaves.copy(tree, (size - 1 - i) * WORD, i * WORD, (i + 1) * WORD);
   const pair = Buffer.alloc(2 * WORD);
-  for (let i = size - 1 - n; i >= 0; i--) tree.set(hashPair(tree, 2 * i + 1, 2 * i + 2, pair), i * WORD);
+  for (let i = size - 1 - n; i >= 0; i--) tree.set(hashPair(keccak, tree, 2 * i + 1, 2 * i + 2, pair), i * WORD);
   const node = (i: number) => tree.subarray(i * WORD, (i + 1) * WORD);
   const positionOf = (hash: Uint8Array): number => {
     let lo = 0;

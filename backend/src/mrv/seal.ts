@@ -5,7 +5,8 @@ import { canonicalDecimalString } from "./decimal";
 import { type Dataset, type DatasetMethodology, DatasetIdSchema, MrvError, getDataset, parseOrThrow } from "./dataset";
 import type { FactorLibrary } from "./factors";
 import { type Hex, type RecordLeaf, recordLeafHash, verifyProof } from "./merkle";
-import { type FlatMerkleTree, LeafHashCollector, buildFlatTree, hexToBytes32, recordLeafHashBytes } from "./merkleTree";
+import { type Keccak256, loadKeccak256 } from "./keccak";
+import { type FlatMerkleTree, LeafHashCollector, RecordLeafEncoder, buildFlatTree, hexToBytes32 } from "./merkleTree";
 import { type FuelConsumption, type QuantificationInputDraft, type QuantificationResult, quantify } from "./quantification";
 
 /**
@@ -60,12 +61,12 @@ function leafOf(datasetId: Hex, index: number, row: CanonicalRow): RecordLeaf {
 }
 
 /** Leaf hashes of the dataset's records, and how many there are. */
-async function collectLeafHashes(db: Queryable, datasetId: Hex, expected: number): Promise<LeafHashCollector> {
-  const id = hexToBytes32(datasetId);
+async function collectLeafHashes(db: Queryable, datasetId: Hex, expected: number, keccak: Keccak256): Promise<LeafHashCollector> {
+  const encoder = new RecordLeafEncoder(hexToBytes32(datasetId));
   const collector = new LeafHashCollector(expected);
   let index = 0;
   for await (const row of canonicalRecords(db, datasetId)) {
-    collector.add(recordLeafHashBytes(id, index, row.sensor_id, row.parameter, Number(row.ts_ms), row.quantity, row.unit));
+    collector.add(encoder.hash(keccak, index, row.sensor_id, row.parameter, Number(row.ts_ms), row.quantity, row.unit));
     index += 1;
   }
   return collector;
@@ -179,9 +180,10 @@ export async function sealDataset(pool: pg.Pool, input: { datasetId: string; lib
     } catch (error) {
       throw new MrvError("QUANTIFICATION_FAILED", `dataset ${datasetId} cannot be quantified: ${(error as Error).message}`);
     }
-    const collector = await collectLeafHashes(db, datasetId, dataset.recordCount);
+    const keccak = await loadKeccak256();
+    const collector = await collectLeafHashes(db, datasetId, dataset.recordCount, keccak);
     if (collector.length !== dataset.recordCount) throw new Error(`internal: ${dataset.recordCount} records counted, ${collector.length} read`);
-    const tree = buildFlatTree(collector.sorted());
+    const tree = buildFlatTree(collector.sorted(), keccak);
     for (let chunk = 0; chunk * LEAF_CHUNK < tree.length; chunk++) {
       await db.query(`INSERT INTO mrv_dataset_leaves (dataset_id, chunk, hashes) VALUES ($1, $2, $3)`, [
         datasetId,
@@ -206,7 +208,7 @@ export async function sealDataset(pool: pg.Pool, input: { datasetId: string; lib
 
 async function loadTree(db: Queryable, datasetId: string): Promise<FlatMerkleTree> {
   const { rows } = await db.query<{ hashes: Buffer }>(`SELECT hashes FROM mrv_dataset_leaves WHERE dataset_id = $1 ORDER BY chunk`, [datasetId]);
-  return buildFlatTree(Buffer.concat(rows.map((r) => r.hashes)));
+  return buildFlatTree(Buffer.concat(rows.map((r) => r.hashes)), await loadKeccak256());
 }
 
 export interface RecordProof {
