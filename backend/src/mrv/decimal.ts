@@ -1,5 +1,6 @@
 import Decimal from "decimal.js";
 import { z } from "zod";
+import { MAX_EXPONENT, formatScaledDecimal, parseScaledDecimal } from "./scaledDecimal";
 
 /**
  * The MRV engine's decimal type: 40 significant digits, round-half-even, never exponent notation
@@ -33,8 +34,11 @@ export function timesDiv(a: Decimal, b: Decimal, c: Decimal): Decimal {
 const DECIMAL_LITERAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 export class DecimalFormatError extends Error {
-  constructor(readonly got: string) {
-    super(`expected a decimal number such as "1234.5", got ${JSON.stringify(got)}`);
+  constructor(
+    readonly got: string,
+    readonly expected = 'a decimal number such as "1234.5"',
+  ) {
+    super(`expected ${expected}, got ${JSON.stringify(got)}`);
     this.name = "DecimalFormatError";
   }
 }
@@ -70,9 +74,16 @@ export function toDecimalString(value: Decimal): string {
   return d.isZero() ? "0" : d.toFixed();
 }
 
-/** Canonicalizes a decimal literal, e.g. "+001.500" -> "1.5". */
+/**
+ * Canonicalizes a decimal literal, e.g. "+001.500" -> "1.5" (on scaled integers: one call per
+ * ingested value). A value with an exponent beyond ±1000 is refused: its canonical text would be
+ * that long ("1e99999999999" would exhaust memory).
+ */
 export function canonicalDecimalString(text: string): string {
-  return toDecimalString(toDecimal(text));
+  const scaled = parseScaledDecimal(text);
+  if (scaled !== undefined) return formatScaledDecimal(scaled);
+  toDecimal(text); // not a decimal literal: DecimalFormatError
+  throw new DecimalFormatError(text, `a decimal number whose exponent is within ±${MAX_EXPONENT} (e.g. 1.5e${MAX_EXPONENT}, 2e-${MAX_EXPONENT})`);
 }
 
 /**

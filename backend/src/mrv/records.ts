@@ -2,7 +2,7 @@ import type Decimal from "decimal.js";
 import { z } from "zod";
 import { canonicalDecimalString, isDecimalLiteral, toDecimal, toDecimalString } from "./decimal";
 import type { Reading } from "./parsers/mapping";
-import { BASE_UNIT, UNIT_SYMBOLS, type UnitSymbol, parseUnit, quantity, sumQuantities, toBaseUnit } from "./units";
+import { BASE_UNIT, UNIT_SYMBOLS, type UnitSymbol, parseUnit, sumQuantities, toBaseUnitText } from "./units";
 
 /**
  * The normalized record: one reading in its dimension's base unit (J, m3, kg; an exact
@@ -39,28 +39,47 @@ export const NormalizedRecordSchema = z
   .strict();
 export type NormalizedRecord = z.infer<typeof NormalizedRecordSchema>;
 
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const MAX_NAME = 256;
+
 /**
  * Normalizes an accepted reading; `sourceSha256` is the content hash of the file it came from.
  * The conversion into the base unit is exact (InexactArithmeticError for a value with more digits
  * than the precision can carry).
+ *
+ * Called once per accepted row, so the record is built on scaled integers (units.toBaseUnitText)
+ * and checked field by field against what NormalizedRecordSchema requires; only a record that
+ * fails a check goes through the schema, for its error.
  */
 export function normalizeReading(reading: Reading, sourceSha256: string): NormalizedRecord {
   const unit = parseUnit(reading.unit);
-  const normalized = toBaseUnit(quantity(reading.value, unit.symbol));
-  return NormalizedRecordSchema.parse({
+  const measuredValue = canonicalDecimalString(reading.value);
+  const normalized = toBaseUnitText(measuredValue, unit.symbol);
+  const timestamp = reading.timestamp.toISOString();
+  const record: NormalizedRecord = {
     sensorId: reading.sensorId,
     parameter: reading.parameter,
-    timestamp: reading.timestamp.toISOString(),
-    quantity: toDecimalString(normalized.value),
-    unit: normalized.unit,
-    measured: { value: canonicalDecimalString(reading.value), unit: unit.symbol },
+    timestamp,
+    quantity: normalized.quantity,
+    unit: normalized.unit as NormalizedRecord["unit"],
+    measured: { value: measuredValue, unit: unit.symbol },
     source: {
       file: reading.file,
       sha256: sourceSha256,
       row: reading.row,
       ...(reading.page === undefined ? {} : { page: reading.page }),
     },
-  });
+  };
+  const valid =
+    reading.sensorId.length >= 1 && reading.sensorId.length <= MAX_NAME &&
+    reading.parameter.length >= 1 && reading.parameter.length <= MAX_NAME &&
+    // toISOString gives "+010000-..." or "-000001-..." outside years 0000-9999, which the schema refuses
+    timestamp.length === 24 &&
+    reading.file.length >= 1 &&
+    SHA256_HEX.test(sourceSha256) &&
+    Number.isSafeInteger(reading.row) && reading.row >= 0 &&
+    (reading.page === undefined || (Number.isSafeInteger(reading.page) && reading.page > 0));
+  return valid ? record : NormalizedRecordSchema.parse(record);
 }
 
 export interface RecordSelection {

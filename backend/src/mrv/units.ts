@@ -1,5 +1,6 @@
 import type Decimal from "decimal.js";
-import { Dec, exactPlus, exactTimes, timesDiv, toDecimal, toDecimalString } from "./decimal";
+import { DECIMAL_PRECISION, Dec, exactPlus, exactTimes, timesDiv, toDecimal, toDecimalString } from "./decimal";
+import { type ScaledDecimal, formatScaledDecimal, parseScaledDecimal, significantDigits, timesScaled } from "./scaledDecimal";
 
 /**
  * Exact unit normalization for MRV quantities.
@@ -216,6 +217,26 @@ export function convertQuantity(q: Quantity, to: string): Quantity {
 export function toBaseUnit(q: Quantity): Quantity {
   const definition = unitDefinition(q.unit);
   return { value: exactTimes(q.value, definition.toBase), unit: BASE_UNIT[definition.dimension] };
+}
+
+const SCALED_TO_BASE: ReadonlyMap<UnitSymbol, ScaledDecimal> = new Map(
+  UNIT_SYMBOLS.map((symbol) => [symbol, parseScaledDecimal((UNIT_SPECS[symbol] as UnitSpec).toBase) as ScaledDecimal]),
+);
+
+/**
+ * `toBaseUnit` for one value given as text, with the result as canonical text: the same result and
+ * the same errors, computed on scaled integers (see scaledDecimal.ts) instead of Decimal objects,
+ * for the per-record path of ingestion.
+ */
+export function toBaseUnitText(value: string, unit: string): { readonly quantity: string; readonly unit: UnitSymbol } {
+  const definition = DEFINITIONS.get(unit as UnitSymbol) ?? parseUnit(unit);
+  const scaled = parseScaledDecimal(value);
+  const factor = SCALED_TO_BASE.get(definition.symbol) as ScaledDecimal;
+  if (scaled === undefined || significantDigits(scaled) + significantDigits(factor) > DECIMAL_PRECISION) {
+    const exact = toBaseUnit(quantity(value, definition.symbol)); // decimal.js: the same result, or the same error
+    return { quantity: toDecimalString(exact.value), unit: exact.unit };
+  }
+  return { quantity: formatScaledDecimal(timesScaled(scaled, factor)), unit: BASE_UNIT[definition.dimension] };
 }
 
 /**

@@ -134,11 +134,15 @@ function quarantineMalformed(item: MalformedRecord): MappedItem {
 interface CompiledMapping {
   readonly mapping: SourceMapping;
   readonly parseTimestamp: (text: string) => Date;
+  /** Unit texts already recognized, to their symbols (a file uses a handful). */
+  readonly knownUnits: Map<string, string>;
 }
+
+const KNOWN_UNITS_LIMIT = 256;
 
 function compileMapping(input: SourceMappingInput | SourceMapping): CompiledMapping {
   const mapping = parseSourceMapping(input);
-  return { mapping, parseTimestamp: timestampParser(mapping.timestamp.format, mapping.timestamp.utcOffset) };
+  return { mapping, parseTimestamp: timestampParser(mapping.timestamp.format, mapping.timestamp.utcOffset), knownUnits: new Map() };
 }
 
 interface RowContext {
@@ -210,8 +214,12 @@ function valueOf(ctx: RowContext): string | undefined {
 function unitOf(ctx: RowContext): string | undefined {
   const text = textOf(ctx, "unit");
   if (text === undefined) return undefined;
+  const known = ctx.compiled.knownUnits.get(text);
+  if (known !== undefined) return known;
   try {
-    return parseUnit(text).symbol;
+    const symbol = parseUnit(text).symbol;
+    if (ctx.compiled.knownUnits.size < KNOWN_UNITS_LIMIT) ctx.compiled.knownUnits.set(text, symbol);
+    return symbol;
   } catch (error) {
     fail(ctx, "unit", (error as Error).message.replace(/^(unknown|ambiguous) unit "[^"]*"[;:] ?/, "a known, unambiguous unit: "), text);
     return undefined;

@@ -23,6 +23,7 @@ export class NumberFormatError extends Error {
   }
 }
 
+const PLAIN_NUMBER = /^[+-]?\d+(?:\.\d+)?$/;
 const WESTERN_GROUPS = /^\d{1,3}(?:,\d{3})+$/;
 const INDIAN_GROUPS = /^\d{1,2}(?:,\d{2})*,\d{3}$/;
 
@@ -34,6 +35,8 @@ function describe(format: NumberFormat): string {
 
 /** Parses one number in the declared format into a canonical decimal string ("1234.5"). */
 export function parseNumber(text: string, format: NumberFormat): string {
+  // the common case, plain "1234.5" with a "." separator, reads the same whatever the grouping
+  if (format.decimalSeparator === "." && PLAIN_NUMBER.test(text)) return canonicalDecimalString(text);
   const fail = () => new NumberFormatError(describe(format), text);
   let body = text.trim().replace(/[\u00a0\u202f]/g, " ");
   const sign = body.startsWith("-") || body.startsWith("+") ? body[0] : "";

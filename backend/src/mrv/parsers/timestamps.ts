@@ -26,7 +26,8 @@ const TOKEN_REGEX: Readonly<Record<PatternToken, string>> = {
   A: "(AM|PM|am|pm)",
 };
 
-export const UtcOffsetSchema = z.string().regex(/^(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/, 'expected "Z" or an offset like "+05:30"');
+const UTC_OFFSET = /^(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
+export const UtcOffsetSchema = z.string().regex(UTC_OFFSET, 'expected "Z" or an offset like "+05:30"');
 
 export const TimestampFormatSchema = z.union([
   z.enum(["iso8601", "unix-seconds", "unix-milliseconds"]),
@@ -110,7 +111,7 @@ function parseIso(text: string, defaultOffset: string): Date | undefined {
   const [, year, month, day, hour = "0", minute = "0", second = "0", fraction = "", offset] = match;
   if (/[1-9]/.test(fraction.slice(3))) return undefined; // finer than a millisecond would be lost
   const normalizedOffset = offset === undefined ? defaultOffset : offset === "Z" ? "Z" : `${offset.slice(0, 3)}:${offset.slice(-2)}`;
-  if (!UtcOffsetSchema.safeParse(normalizedOffset).success) return undefined;
+  if (!UTC_OFFSET.test(normalizedOffset)) return undefined;
   return toInstant(
     {
       year: Number(year),

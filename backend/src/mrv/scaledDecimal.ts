@@ -1,0 +1,110 @@
+/**
+ * Exact decimal arithmetic on scaled integers, for the per-record hot path of ingestion: a value
+ * is coefficient × 10^exponent with a BigInt coefficient, so parsing, canonical formatting,
+ * normalization into a base unit (one product) and running totals (sums) are exact with no
+ * Decimal object per record. The results are the same strings decimal.js gives (the tests check
+ * it on random input); decimal.ts stays the engine's general decimal type.
+ *
+ * Only values whose exponent is within ±MAX_EXPONENT are handled here: parseScaledDecimal returns
+ * undefined for anything beyond (a meter never writes "1e100000"; written out in full it would take
+ * that many characters, and "1e99999999999" would exhaust memory).
+ */
+
+/** value = coefficient × 10^exponent; canonical: no trailing zeros in the coefficient, zero is 0 × 10^0. */
+export interface ScaledDecimal {
+  readonly coefficient: bigint;
+  readonly exponent: number;
+}
+
+export const MAX_EXPONENT = 1000;
+
+const LITERAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+const ZERO: ScaledDecimal = { coefficient: 0n, exponent: 0 };
+
+const POWERS_OF_TEN = Array.from({ length: 64 }, (_, i) => 10n ** BigInt(i));
+
+function powerOfTen(n: number): bigint {
+  return n < POWERS_OF_TEN.length ? POWERS_OF_TEN[n] : 10n ** BigInt(n);
+}
+
+/** Strips trailing zeros from the coefficient into the exponent. */
+function canonical(coefficient: bigint, exponent: number): ScaledDecimal {
+  if (coefficient === 0n) return ZERO;
+  while (coefficient % 10n === 0n) {
+    coefficient /= 10n;
+    exponent += 1;
+  }
+  return { coefficient, exponent };
+}
+
+/**
+ * Parses a plain decimal literal (sign, digits, fraction, exponent: what decimal.ts accepts, after
+ * trimming); undefined for anything else or beyond ±MAX_EXPONENT.
+ */
+export function parseScaledDecimal(text: string): ScaledDecimal | undefined {
+  const match = LITERAL.exec(text.trim());
+  if (match === null) return undefined;
+  const [, sign, integer, fraction = "", exponentText] = match;
+  if (integer === "" && fraction === "") return undefined;
+  const digits = (integer + fraction).replace(/^0+/, "");
+  if (digits === "") return ZERO;
+  if (exponentText !== undefined && exponentText.replace(/^[+-]?0*/, "").length > 6) return undefined;
+  const exponent = (exponentText === undefined ? 0 : Number(exponentText)) - fraction.length;
+  const value = canonical(BigInt(sign === "-" ? `-${digits}` : digits), exponent);
+  return Math.abs(value.exponent) > MAX_EXPONENT ? undefined : value;
+}
+
+/** Canonical text: no exponent, no trailing zeros, no "-0" (decimal.ts's toDecimalString). */
+export function formatScaledDecimal(value: ScaledDecimal): string {
+  const { coefficient, exponent } = value;
+  if (coefficient === 0n) return "0";
+  const negative = coefficient < 0n;
+  const digits = String(negative ? -coefficient : coefficient);
+  let text: string;
+  if (exponent >= 0) text = digits + "0".repeat(exponent);
+  else if (-exponent < digits.length) text = `${digits.slice(0, digits.length + exponent)}.${digits.slice(digits.length + exponent)}`;
+  else text = `0.${"0".repeat(-exponent - digits.length)}${digits}`;
+  return negative ? `-${text}` : text;
+}
+
+/** Significant digits, as decimal.js's sd(): the coefficient's digits (zero has one). */
+export function significantDigits(value: ScaledDecimal): number {
+  const { coefficient } = value;
+  return coefficient === 0n ? 1 : String(coefficient < 0n ? -coefficient : coefficient).length;
+}
+
+/** The exact product. */
+export function timesScaled(a: ScaledDecimal, b: ScaledDecimal): ScaledDecimal {
+  return canonical(a.coefficient * b.coefficient, a.exponent + b.exponent);
+}
+
+/** The exact sum. */
+export function plusScaled(a: ScaledDecimal, b: ScaledDecimal): ScaledDecimal {
+  if (a.coefficient === 0n) return b;
+  if (b.coefficient === 0n) return a;
+  const exponent = Math.min(a.exponent, b.exponent);
+  const scale = (v: ScaledDecimal) => v.coefficient * powerOfTen(v.exponent - exponent);
+  return canonical(scale(a) + scale(b), exponent);
+}
+
+/**
+ * A running exact total: keeps one scaled BigInt at the finest exponent seen so far, so adding a
+ * value of the same scale is one BigInt addition.
+ */
+export class ScaledSum {
+  private coefficient = 0n;
+  private exponent = Number.POSITIVE_INFINITY;
+
+  add(value: ScaledDecimal): void {
+    if (value.coefficient === 0n) return;
+    if (value.exponent < this.exponent) {
+      this.coefficient = this.coefficient === 0n ? 0n : this.coefficient * powerOfTen(this.exponent - value.exponent);
+      this.exponent = value.exponent;
+    }
+    this.coefficient += value.exponent === this.exponent ? value.coefficient : value.coefficient * powerOfTen(value.exponent - this.exponent);
+  }
+
+  get value(): ScaledDecimal {
+    return this.coefficient === 0n ? ZERO : canonical(this.coefficient, this.exponent);
+  }
+}
