@@ -23,11 +23,11 @@ import { createSeededFactorLibrary } from "../../backend/src/mrv/factors/seed";
 import { ingestFile } from "../../backend/src/mrv/ingest";
 import { sealDataset } from "../../backend/src/mrv/seal";
 import { createReadStream } from "node:fs";
-import { Dec } from "../../backend/src/mrv/decimal";
 import { loadKeccak256 } from "../../backend/src/mrv/keccak";
 import { hexToBytes32, LeafHashCollector, RecordLeafEncoder, buildFlatTree } from "../../backend/src/mrv/merkleTree";
-import { mapSourceRows } from "../../backend/src/mrv/parsers/mapping";
-import { readCsvRows } from "../../backend/src/mrv/parsers/csv";
+import { mapSourceRowBatches } from "../../backend/src/mrv/parsers/mapping";
+import { readCsvRowBatches } from "../../backend/src/mrv/parsers/csv";
+import { type ScaledDecimal, ScaledSum, formatScaledDecimal, parseScaledDecimal } from "../../backend/src/mrv/scaledDecimal";
 import { normalizeReading } from "../../backend/src/mrv/records";
 import { sha256OfFile } from "../../backend/src/mrv/parsers/contentHash";
 import { quantify } from "../../backend/src/mrv/quantification";
@@ -101,19 +101,22 @@ async function engineRun(csv: string, rows: number) {
   const encoder = new RecordLeafEncoder(hexToBytes32(datasetId));
   const sha = await sha256OfFile(csv);
   const leaves = new LeafHashCollector(rows);
-  let total = new Dec(0);
-  let previous = "";
+  const total = new ScaledSum();
+  let previousTime = -1;
+  let previousSensor = "";
   let index = 0;
-  for await (const item of mapSourceRows(readCsvRows(createReadStream(csv), { fileName: "inverters.csv" }), MAPPING)) {
-    if (item.kind !== "accepted") throw new Error(`row ${item.quarantined.row} quarantined`);
-    const record = normalizeReading(item.reading, sha);
-    const time = item.reading.timestamp.getTime();
-    const key = `${String(time).padStart(15, "0")}\u0000${record.sensorId}`;
-    if (key <= previous) throw new Error("the generated file is not in canonical order");
-    previous = key;
-    total = total.plus(record.quantity);
-    leaves.add(encoder.hash(keccak, index, record.sensorId, record.parameter, time, record.quantity, record.unit));
-    index += 1;
+  for await (const batch of mapSourceRowBatches(readCsvRowBatches(createReadStream(csv), { fileName: "inverters.csv" }), MAPPING)) {
+    for (const item of batch) {
+      if (item.kind !== "accepted") throw new Error(`row ${item.quarantined.row} quarantined`);
+      const record = normalizeReading(item.reading, sha);
+      const time = item.reading.timestamp.getTime();
+      if (time < previousTime || (time === previousTime && record.sensorId <= previousSensor)) throw new Error("the generated file is not in canonical order");
+      previousTime = time;
+      previousSensor = record.sensorId;
+      total.add(parseScaledDecimal(record.quantity) as ScaledDecimal);
+      leaves.add(encoder.hash(keccak, index, record.sensorId, record.parameter, time, record.quantity, record.unit));
+      index += 1;
+    }
   }
   const tree = buildFlatTree(leaves.sorted(), keccak);
   const result = quantify(
@@ -123,7 +126,7 @@ async function engineRun(csv: string, rows: number) {
       monitoringPeriod: { start: "2024-01-01", end: "2024-02-29" },
       libraryVersion: "2025.1",
       gwpSet: "AR5",
-      electricityExported: { value: convert(total, "J", "MWh").toFixed(), unit: "MWh" },
+      electricityExported: { value: convert(formatScaledDecimal(total.value), "J", "MWh").toFixed(), unit: "MWh" },
       gridEmissionFactorId: "cea-v20.india-grid.combined-margin-wind-solar",
     },
     library,
@@ -271,7 +274,7 @@ async function engineMain(): Promise<void> {
     await writeCsv(csv, rows);
     const loadBefore = os.loadavg()[0];
     const run = await measure(() => engineRun(csv, rows));
-    console.log(JSON.stringify({ mode: "engine", rows, seconds: round(run.seconds), rowsPerSecond: Math.round(rows / run.seconds), peakRssMb: run.peakRssMb, peakHeapMb: run.peakHeapMb, root: run.value.root, netReductionsTco2e: run.value.netReductions, loadAverage1mBefore: round(loadBefore), loadAverage1mAfter: round(os.loadavg()[0]) }));
+    console.log(JSON.stringify({ mode: "engine", rows, seconds: round(run.seconds), rowsPerSecond: Math.round(rows / run.seconds), cpuSeconds: round(run.cpuSeconds), rowsPerCpuSecond: Math.round(rows / run.cpuSeconds), peakRssMb: run.peakRssMb, peakHeapMb: run.peakHeapMb, root: run.value.root, netReductionsTco2e: run.value.netReductions, loadAverage1mBefore: round(loadBefore), loadAverage1mAfter: round(os.loadavg()[0]) }));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 import Decimal from "decimal.js";
 import { z } from "zod";
-import { MAX_EXPONENT, formatScaledDecimal, parseScaledDecimal } from "./scaledDecimal";
+import { MAX_EXPONENT, canonicalPlainDecimal, formatScaledDecimal, parseScaledDecimal } from "./scaledDecimal";
 
 /**
  * The MRV engine's decimal type: 40 significant digits, round-half-even, never exponent notation
@@ -80,6 +80,8 @@ export function toDecimalString(value: Decimal): string {
  * that long ("1e99999999999" would exhaust memory).
  */
 export function canonicalDecimalString(text: string): string {
+  const plain = canonicalPlainDecimal(text);
+  if (plain !== undefined) return plain;
   const scaled = parseScaledDecimal(text);
   if (scaled !== undefined) return formatScaledDecimal(scaled);
   toDecimal(text); // not a decimal literal: DecimalFormatError

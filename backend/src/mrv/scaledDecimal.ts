@@ -67,6 +67,51 @@ export function formatScaledDecimal(value: ScaledDecimal): string {
   return negative ? `-${text}` : text;
 }
 
+const PLAIN = /^([+-]?)(\d+)(?:\.(\d+))?$/;
+
+/**
+ * Canonical text of a plain literal ("-0012.500" -> "-12.5") by string operations alone, for the
+ * common case: undefined unless the text is sign, digits and an optional fraction.
+ */
+export function canonicalPlainDecimal(text: string): string | undefined {
+  const match = PLAIN.exec(text);
+  if (match === null) return undefined;
+  const [, sign, integerDigits, fractionDigits] = match;
+  let integer = integerDigits;
+  if (integer.length > 1 && integer.charCodeAt(0) === 48) integer = integer.replace(/^0+(?=\d)/, "");
+  let fraction = fractionDigits ?? "";
+  if (fraction.length > 0 && fraction.charCodeAt(fraction.length - 1) === 48) fraction = fraction.replace(/0+$/, "");
+  if (integer === "0" && fraction === "") return "0";
+  const body = fraction === "" ? integer : `${integer}.${fraction}`;
+  return sign === "-" ? `-${body}` : body;
+}
+
+/**
+ * The exact product of a canonical plain decimal and a scaled factor with a small coefficient,
+ * in JavaScript numbers when the product of the coefficients is a safe integer (no BigInt);
+ * undefined otherwise.
+ */
+export function timesSmallFactor(canonicalText: string, factor: ScaledDecimal): string | undefined {
+  const negative = canonicalText.charCodeAt(0) === 45;
+  const body = negative ? canonicalText.slice(1) : canonicalText;
+  const point = body.indexOf(".");
+  const digits = point < 0 ? body : body.slice(0, point) + body.slice(point + 1);
+  if (digits.length > 15) return undefined;
+  const product = Number(digits) * Number(factor.coefficient);
+  if (!Number.isSafeInteger(product)) return undefined;
+  if (product === 0) return "0";
+  const exponent = factor.exponent - (point < 0 ? 0 : body.length - point - 1);
+  return formatScaledDecimal(canonicalNumber(negative ? -product : product, exponent));
+}
+
+function canonicalNumber(coefficient: number, exponent: number): ScaledDecimal {
+  while (coefficient % 10 === 0) {
+    coefficient /= 10;
+    exponent += 1;
+  }
+  return { coefficient: BigInt(coefficient), exponent };
+}
+
 /** Significant digits, as decimal.js's sd(): the coefficient's digits (zero has one). */
 export function significantDigits(value: ScaledDecimal): number {
   const { coefficient } = value;

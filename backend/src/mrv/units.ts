@@ -1,6 +1,6 @@
 import type Decimal from "decimal.js";
 import { DECIMAL_PRECISION, Dec, exactPlus, exactTimes, timesDiv, toDecimal, toDecimalString } from "./decimal";
-import { type ScaledDecimal, formatScaledDecimal, parseScaledDecimal, significantDigits, timesScaled } from "./scaledDecimal";
+import { type ScaledDecimal, canonicalPlainDecimal, formatScaledDecimal, parseScaledDecimal, significantDigits, timesScaled, timesSmallFactor } from "./scaledDecimal";
 
 /**
  * Exact unit normalization for MRV quantities.
@@ -230,8 +230,11 @@ const SCALED_TO_BASE: ReadonlyMap<UnitSymbol, ScaledDecimal> = new Map(
  */
 export function toBaseUnitText(value: string, unit: string): { readonly quantity: string; readonly unit: UnitSymbol } {
   const definition = DEFINITIONS.get(unit as UnitSymbol) ?? parseUnit(unit);
-  const scaled = parseScaledDecimal(value);
   const factor = SCALED_TO_BASE.get(definition.symbol) as ScaledDecimal;
+  const plain = canonicalPlainDecimal(value);
+  const small = plain === undefined ? undefined : timesSmallFactor(plain, factor);
+  if (small !== undefined) return { quantity: small, unit: BASE_UNIT[definition.dimension] };
+  const scaled = parseScaledDecimal(value);
   if (scaled === undefined || significantDigits(scaled) + significantDigits(factor) > DECIMAL_PRECISION) {
     const exact = toBaseUnit(quantity(value, definition.symbol)); // decimal.js: the same result, or the same error
     return { quantity: toDecimalString(exact.value), unit: exact.unit };

@@ -1,19 +1,21 @@
 import type { Readable } from "node:stream";
-import { CsvError, type Info, parse } from "csv-parse";
+import { StringDecoder } from "node:string_decoder";
 import { z } from "zod";
+import { type CsvRecord, CsvSyntaxError, CsvTokenizer } from "./csvTokenizer";
 import { type MalformedRecord, type SourceItem, textCell } from "./types";
 
 /**
- * Streaming CSV reader (csv-parse async iteration): memory stays bounded by csv-parse's buffer
- * and one record, whatever the file size; back-pressure reaches the input stream.
+ * Streaming CSV reader: the input is decoded and tokenized chunk by chunk (csvTokenizer.ts), so
+ * memory stays bounded by one chunk and the record being read, whatever the file size;
+ * back-pressure reaches the input stream. Rows come out in batches, one per input chunk
+ * (`readCsvRowBatches`, for the ingestion loop), or one by one (`readCsvRows`).
  *
  * - The header (first record, when `hasHeader`) names the columns the mapping refers to.
  * - A record whose field count differs from the header's is a MalformedRecord, never accepted:
  *   an unquoted "1,234.5" would otherwise shift every column to its right.
- * - A structural error (a quote never closed, text after a closing quote) makes everything after
- *   it ambiguous, so reading stops there with a MalformedRecord that says from which line the
- *   file was not read; every record before it is delivered. (csv-parse can resume after such an
- *   error, but was seen to lose text when it does, which this engine must never do silently.)
+ * - A structural error (a quote never closed, text after a closing quote, an enormous record)
+ *   makes everything after it ambiguous, so reading stops there with a MalformedRecord that says
+ *   from which line the file was not read; every record before it is delivered.
  */
 
 export const CsvOptionsSchema = z.object({
@@ -28,90 +30,48 @@ export const CsvOptionsSchema = z.object({
 });
 export type CsvOptions = z.input<typeof CsvOptionsSchema>;
 
-interface NumberedRecord {
-  readonly cells: string[];
-  readonly row: number;
-  readonly endRow: number;
-}
+/** A UTF-8 byte order mark read as Latin-1. */
+const LATIN1_BOM = "\u00EF\u00BB\u00BF";
 
-function lineBreaks(cells: readonly string[]): number {
-  return cells.reduce((sum, cell) => sum + (cell.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
-}
-
-/** csv-parse counts the line a record ends on; a quoted field with line breaks starts earlier. */
-function numbered(cells: string[], info: Info): NumberedRecord {
-  return { cells, row: info.lines - lineBreaks(cells), endRow: info.lines };
-}
-
-interface StructuralError {
-  readonly fromRow: number;
-  readonly atRow?: number;
-  readonly message: string;
-}
-
-function stoppedAt(fileName: string, error: StructuralError): MalformedRecord {
+function stoppedAt(fileName: string, fromRow: number, error: CsvSyntaxError): MalformedRecord {
   return {
     kind: "malformed",
     file: fileName,
-    row: error.fromRow,
-    ...(error.atRow === undefined ? {} : { endRow: error.atRow }),
+    row: fromRow,
+    endRow: error.line,
     raw: "",
     stopsReading: true,
     expected: "well-formed CSV (balanced quotes, records under the size limit)",
-    reason: `${error.message} — reading stopped: lines from ${error.fromRow} to the end of the file were not read`,
+    reason: `${error.message} — reading stopped: lines from ${fromRow} to the end of the file were not read`,
   };
 }
 
-export async function* readCsvRows(input: Readable, options: CsvOptions & { fileName: string }): AsyncGenerator<SourceItem> {
+export async function* readCsvRowBatches(input: Readable, options: CsvOptions & { fileName: string }): AsyncGenerator<SourceItem[]> {
   const { fileName } = options;
   const settings = CsvOptionsSchema.parse(options);
-  // Parse-time bookkeeping (csv-parse runs ahead of the consumer): where the last parsed record
-  // ended, and the first structural error. Skipping records with errors, instead of letting the
-  // error destroy the stream, keeps the records parsed before it, still buffered, deliverable.
-  let lastParsedEndRow = 0;
-  let structuralError: StructuralError | undefined;
-  const parser = parse({
+  const tokenizer = new CsvTokenizer({
     delimiter: settings.delimiter,
     quote: settings.quote,
-    encoding: settings.encoding,
-    bom: true,
-    info: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    max_record_size: settings.maxRecordSize,
-    skip_records_with_error: true,
-    ...(settings.commentPrefix === undefined ? {} : { comment: settings.commentPrefix, comment_no_infix: true }),
-    on_record: (record: string[], context) => {
-      lastParsedEndRow = context.lines;
-      return record;
-    },
-    on_skip: (error) => {
-      structuralError ??= {
-        fromRow: lastParsedEndRow + 1,
-        ...(typeof error?.lines === "number" ? { atRow: error.lines } : {}),
-        message: error?.message ?? "unreadable CSV",
-      };
-      return undefined;
-    },
+    maxRecordSize: settings.maxRecordSize,
+    ...(settings.commentPrefix === undefined ? {} : { comment: settings.commentPrefix }),
   });
-  input.on("error", (error) => parser.destroy(error));
-  input.pipe(parser);
-
-  /** End line of the last record handed out: on an unexpected error, what follows it was not read. */
+  const decoder = new StringDecoder(settings.encoding);
+  let firstText = true;
+  /** End line of the last record handed out: after a structural error, what follows it was not read. */
   let lastEndRow = 0;
   let header: readonly string[] | undefined;
-  try {
-    for await (const parsed of parser as AsyncIterable<{ record: string[]; info: Info }>) {
-      const record = numbered(parsed.record, parsed.info);
-      if (structuralError !== undefined && record.row >= structuralError.fromRow) break;
+
+  const itemsOf = (records: readonly CsvRecord[]): SourceItem[] => {
+    const items: SourceItem[] = [];
+    for (const record of records) {
       lastEndRow = record.endRow;
       if (header === undefined) {
         header = settings.hasHeader ? record.cells.map((name) => name.trim()) : record.cells.map((_, i) => String(i));
-        yield { kind: "header", file: fileName, header };
+        items.push({ kind: "header", file: fileName, header });
         if (settings.hasHeader) continue;
       }
       if (record.cells.length !== header.length) {
-        yield {
+        items.push({
           kind: "malformed",
           file: fileName,
           row: record.row,
@@ -119,25 +79,54 @@ export async function* readCsvRows(input: Readable, options: CsvOptions & { file
           raw: record.cells.join(settings.delimiter),
           expected: `${header.length} fields, as in the header`,
           reason: `found ${record.cells.length} fields (an unquoted delimiter inside a value, or a missing field)`,
-        };
+        });
         continue;
       }
-      yield {
-        kind: "row",
-        file: fileName,
-        row: record.row,
-        header,
-        headerScope: "file",
-        cells: record.cells.map(textCell),
-      };
+      items.push({ kind: "row", file: fileName, row: record.row, header, headerScope: "file", cells: record.cells.map(textCell) });
     }
-    if (structuralError !== undefined) yield stoppedAt(fileName, structuralError);
-  } catch (error) {
-    if (!(error instanceof CsvError)) throw error;
-    yield stoppedAt(fileName, { fromRow: lastEndRow + 1, ...(typeof error.lines === "number" ? { atRow: error.lines } : {}), message: error.message });
+    return items;
+  };
+
+  const records: CsvRecord[] = [];
+  /** Tokenizes text (or the end of input); the items read, ending with a stop when the text is not well-formed CSV. */
+  const read = (text: string | undefined): { items: SourceItem[]; stopped: boolean } => {
+    records.length = 0;
+    try {
+      if (text === undefined) tokenizer.end(records);
+      else tokenizer.push(text, records);
+    } catch (error) {
+      if (!(error instanceof CsvSyntaxError)) throw error;
+      const items = itemsOf(records);
+      items.push(stoppedAt(fileName, lastEndRow + 1, error));
+      return { items, stopped: true };
+    }
+    return { items: itemsOf(records), stopped: false };
+  };
+
+  try {
+    for await (const chunk of input) {
+      let text = typeof chunk === "string" ? chunk : decoder.write(chunk as Buffer);
+      if (firstText && text.length > 0) {
+        firstText = false;
+        if (settings.encoding === "latin1" && text.startsWith(LATIN1_BOM)) text = text.slice(LATIN1_BOM.length);
+      }
+      const { items, stopped } = read(text);
+      if (items.length > 0) yield items;
+      if (stopped) return;
+    }
+    const rest = decoder.end();
+    if (rest.length > 0) {
+      const { items, stopped } = read(rest);
+      if (items.length > 0) yield items;
+      if (stopped) return;
+    }
+    const { items } = read(undefined);
+    if (items.length > 0) yield items;
   } finally {
-    input.unpipe(parser);
     if (!input.destroyed) input.destroy();
-    if (!parser.destroyed) parser.destroy();
   }
+}
+
+export async function* readCsvRows(input: Readable, options: CsvOptions & { fileName: string }): AsyncGenerator<SourceItem> {
+  for await (const batch of readCsvRowBatches(input, options)) yield* batch;
 }

@@ -238,15 +238,20 @@ function mapRow(row: SourceRow, compiled: CompiledMapping, resolved: Resolved): 
   if (timestamp === undefined || value === undefined || unit === undefined || sensorId === undefined || parameter === undefined) {
     return { kind: "quarantined", quarantined: { ...location, raw: rawText(row), errors: ctx.errors } };
   }
-  return { kind: "accepted", reading: { ...location, timestamp, value, unit, sensorId, parameter } };
+  const reading: Reading =
+    row.page === undefined
+      ? { file: row.file, row: row.row, timestamp, value, unit, sensorId, parameter }
+      : { file: row.file, row: row.row, page: row.page, timestamp, value, unit, sensorId, parameter };
+  return { kind: "accepted", reading };
 }
 
 /**
- * Streams source items through the mapping: one output per input, accepted or quarantined, in
- * order. Memory stays bounded by one row. A mapped column missing from a file's header is a
- * mapping error (thrown before any row is accepted); missing from one JSON record, a row error.
+ * The mapping step for one item at a time: a row becomes accepted or quarantined, a malformed
+ * record quarantined, a header checked (undefined: nothing to emit). A mapped column missing from
+ * a file's header is a mapping error (thrown before any row is accepted); missing from one JSON
+ * record, a row error.
  */
-export async function* mapSourceRows(items: AsyncIterable<SourceItem>, mappingInput: SourceMappingInput | SourceMapping): AsyncGenerator<MappedItem> {
+function createItemMapper(mappingInput: SourceMappingInput | SourceMapping): (item: SourceItem) => MappedItem | undefined {
   const compiled = compileMapping(mappingInput);
   const { mapping } = compiled;
   let lastHeader: readonly string[] | undefined;
@@ -261,20 +266,42 @@ export async function* mapSourceRows(items: AsyncIterable<SourceItem>, mappingIn
     }
     return columns.resolved;
   };
-  for await (const item of items) {
-    if (item.kind === "malformed") {
-      yield quarantineMalformed(item);
-      continue;
-    }
+  return (item) => {
+    if (item.kind === "malformed") return quarantineMalformed(item);
     if (item.kind === "header") {
       requireColumns(item.file, item.header);
-      continue;
+      return undefined;
     }
     if (item.header !== lastHeader) {
       resolved = item.headerScope === "file" ? requireColumns(item.file, item.header) : resolveColumns(mapping, item.header).resolved;
       lastHeader = item.header;
     }
-    yield mapRow(item, compiled, resolved);
+    return mapRow(item, compiled, resolved);
+  };
+}
+
+/**
+ * Streams source items through the mapping: one output per input row or malformed record,
+ * accepted or quarantined, in order. Memory stays bounded by one row.
+ */
+export async function* mapSourceRows(items: AsyncIterable<SourceItem>, mappingInput: SourceMappingInput | SourceMapping): AsyncGenerator<MappedItem> {
+  const mapItem = createItemMapper(mappingInput);
+  for await (const item of items) {
+    const mapped = mapItem(item);
+    if (mapped !== undefined) yield mapped;
+  }
+}
+
+/** mapSourceRows for batches of items (one batch out per batch in): no await per row. */
+export async function* mapSourceRowBatches(batches: AsyncIterable<readonly SourceItem[]>, mappingInput: SourceMappingInput | SourceMapping): AsyncGenerator<MappedItem[]> {
+  const mapItem = createItemMapper(mappingInput);
+  for await (const batch of batches) {
+    const out: MappedItem[] = [];
+    for (const item of batch) {
+      const mapped = mapItem(item);
+      if (mapped !== undefined) out.push(mapped);
+    }
+    yield out;
   }
 }
 

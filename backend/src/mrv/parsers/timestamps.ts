@@ -92,14 +92,21 @@ interface WallClock {
   millisecond: number;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+}
+
 /** UTC instant of a wall-clock time at an offset; undefined when a field is out of range. */
 function toInstant(clock: WallClock, offset: string): Date | undefined {
   const { year, month, day, hour, minute, second, millisecond } = clock;
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
+  // Date.UTC reads years 0-99 as 1900-1999: refused, as is a day the month does not have
+  if (year < 100 || day > daysInMonth(year, month)) return undefined;
   const utc = Date.UTC(year, month - 1, day, hour, minute, second, millisecond);
-  const check = new Date(utc);
-  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return undefined;
-  return new Date(utc - offsetMinutes(offset) * 60_000);
+  return new Date(offset === "Z" ? utc : utc - offsetMinutes(offset) * 60_000);
 }
 
 const ISO_8601 =
