@@ -24,7 +24,8 @@ import { ingestFile } from "../../backend/src/mrv/ingest";
 import { sealDataset } from "../../backend/src/mrv/seal";
 import { createReadStream } from "node:fs";
 import { loadKeccak256 } from "../../backend/src/mrv/keccak";
-import { hexToBytes32, LeafHashCollector, RecordLeafEncoder, buildFlatTree } from "../../backend/src/mrv/merkleTree";
+import { hexToBytes32, buildFlatTree } from "../../backend/src/mrv/merkleTree";
+import { ParallelLeafHasher } from "../../backend/src/mrv/parallelLeafHasher";
 import { mapSourceRowBatches } from "../../backend/src/mrv/parsers/mapping";
 import { readCsvRowBatches } from "../../backend/src/mrv/parsers/csv";
 import { type ScaledDecimal, ScaledSum, formatScaledDecimal, parseScaledDecimal } from "../../backend/src/mrv/scaledDecimal";
@@ -98,25 +99,31 @@ async function engineRun(csv: string, rows: number) {
   const library = createSeededFactorLibrary();
   const datasetId = datasetIdFor("BENCH-ENGINE", { start: "2024-01-01", end: "2024-02-29" });
   const keccak = await loadKeccak256();
-  const encoder = new RecordLeafEncoder(hexToBytes32(datasetId));
   const sha = await sha256OfFile(csv);
-  const leaves = new LeafHashCollector(rows);
+  const hasher = new ParallelLeafHasher(hexToBytes32(datasetId), rows);
   const total = new ScaledSum();
   let previousTime = -1;
   let previousSensor = "";
   let index = 0;
-  for await (const batch of mapSourceRowBatches(readCsvRowBatches(createReadStream(csv), { fileName: "inverters.csv" }), MAPPING)) {
-    for (const item of batch) {
-      if (item.kind !== "accepted") throw new Error(`row ${item.quarantined.row} quarantined`);
-      const record = normalizeReading(item.reading, sha);
-      const time = item.reading.timestamp.getTime();
-      if (time < previousTime || (time === previousTime && record.sensorId <= previousSensor)) throw new Error("the generated file is not in canonical order");
-      previousTime = time;
-      previousSensor = record.sensorId;
-      total.add(parseScaledDecimal(record.quantity) as ScaledDecimal);
-      leaves.add(encoder.hash(keccak, index, record.sensorId, record.parameter, time, record.quantity, record.unit));
-      index += 1;
+  let leaves;
+  try {
+    for await (const batch of mapSourceRowBatches(readCsvRowBatches(createReadStream(csv), { fileName: "inverters.csv" }), MAPPING)) {
+      for (const item of batch) {
+        if (item.kind !== "accepted") throw new Error(`row ${item.quarantined.row} quarantined`);
+        const record = normalizeReading(item.reading, sha);
+        const time = item.reading.timestamp.getTime();
+        if (time < previousTime || (time === previousTime && record.sensorId <= previousSensor)) throw new Error("the generated file is not in canonical order");
+        previousTime = time;
+        previousSensor = record.sensorId;
+        total.add(parseScaledDecimal(record.quantity) as ScaledDecimal);
+        const wait = hasher.add(index, record.sensorId, record.parameter, time, record.quantity, record.unit);
+        if (wait !== undefined) await wait;
+        index += 1;
+      }
     }
+    leaves = await hasher.finish();
+  } finally {
+    await hasher.close();
   }
   const tree = buildFlatTree(leaves.sorted(), keccak);
   const result = quantify(

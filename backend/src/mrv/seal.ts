@@ -5,8 +5,9 @@ import { canonicalDecimalString } from "./decimal";
 import { type Dataset, type DatasetMethodology, DatasetIdSchema, MrvError, getDataset, parseOrThrow } from "./dataset";
 import type { FactorLibrary } from "./factors";
 import { type Hex, type RecordLeaf, recordLeafHash, verifyProof } from "./merkle";
-import { type Keccak256, loadKeccak256 } from "./keccak";
-import { type FlatMerkleTree, LeafHashCollector, RecordLeafEncoder, buildFlatTree, hexToBytes32 } from "./merkleTree";
+import { loadKeccak256 } from "./keccak";
+import { type FlatMerkleTree, type LeafHashCollector, buildFlatTree, hexToBytes32 } from "./merkleTree";
+import { ParallelLeafHasher } from "./parallelLeafHasher";
 import { type FuelConsumption, type QuantificationInputDraft, type QuantificationResult, quantify } from "./quantification";
 
 /**
@@ -60,16 +61,20 @@ function leafOf(datasetId: Hex, index: number, row: CanonicalRow): RecordLeaf {
   return [datasetId, String(index), row.sensor_id, row.parameter, row.ts_ms, row.quantity, row.unit];
 }
 
-/** Leaf hashes of the dataset's records, and how many there are. */
-async function collectLeafHashes(db: Queryable, datasetId: Hex, expected: number, keccak: Keccak256): Promise<LeafHashCollector> {
-  const encoder = new RecordLeafEncoder(hexToBytes32(datasetId));
-  const collector = new LeafHashCollector(expected);
-  let index = 0;
-  for await (const row of canonicalRecords(db, datasetId)) {
-    collector.add(encoder.hash(keccak, index, row.sensor_id, row.parameter, Number(row.ts_ms), row.quantity, row.unit));
-    index += 1;
+/** Leaf hashes of the dataset's records (hashed on a worker thread while the next page is read). */
+async function collectLeafHashes(db: Queryable, datasetId: Hex, expected: number): Promise<LeafHashCollector> {
+  const hasher = new ParallelLeafHasher(hexToBytes32(datasetId), expected);
+  try {
+    let index = 0;
+    for await (const row of canonicalRecords(db, datasetId)) {
+      const wait = hasher.add(index, row.sensor_id, row.parameter, Number(row.ts_ms), row.quantity, row.unit);
+      if (wait !== undefined) await wait;
+      index += 1;
+    }
+    return await hasher.finish();
+  } finally {
+    await hasher.close();
   }
-  return collector;
 }
 
 interface ParameterTotal {
@@ -181,7 +186,7 @@ export async function sealDataset(pool: pg.Pool, input: { datasetId: string; lib
       throw new MrvError("QUANTIFICATION_FAILED", `dataset ${datasetId} cannot be quantified: ${(error as Error).message}`);
     }
     const keccak = await loadKeccak256();
-    const collector = await collectLeafHashes(db, datasetId, dataset.recordCount, keccak);
+    const collector = await collectLeafHashes(db, datasetId, dataset.recordCount);
     if (collector.length !== dataset.recordCount) throw new Error(`internal: ${dataset.recordCount} records counted, ${collector.length} read`);
     const tree = buildFlatTree(collector.sorted(), keccak);
     for (let chunk = 0; chunk * LEAF_CHUNK < tree.length; chunk++) {

@@ -1,0 +1,68 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { loadKeccak256 } from "./keccak";
+import { LeafHashCollector, RecordLeafEncoder, buildFlatTree } from "./merkleTree";
+import { ParallelLeafHasher } from "./parallelLeafHasher";
+
+const leafArbitrary = fc.record({
+  sensor: fc.string({ unit: "grapheme", minLength: 1, maxLength: 30 }),
+  parameter: fc.string({ minLength: 1, maxLength: 12 }),
+  time: fc.integer({ min: 0, max: 2 ** 48 }),
+  quantity: fc.oneof(fc.stringMatching(/^-?\d{1,12}(\.\d{1,8})?$/), fc.string({ maxLength: 3000 })),
+  unit: fc.constantFrom("J", "m3", "kg"),
+});
+
+type Leaf = typeof leafArbitrary extends fc.Arbitrary<infer T> ? T : never;
+
+async function hashInParallel(id: Uint8Array, leaves: readonly Leaf[]): Promise<LeafHashCollector> {
+  const hasher = new ParallelLeafHasher(id, 1);
+  try {
+    for (const [i, l] of leaves.entries()) await hasher.add(i, l.sensor, l.parameter, l.time, l.quantity, l.unit);
+    return await hasher.finish();
+  } finally {
+    await hasher.close();
+  }
+}
+
+describe("parallel leaf hashing", () => {
+  it("gives the same leaf hashes and root as hashing on this thread", async () => {
+    const keccak = await loadKeccak256();
+    await fc.assert(
+      fc.asyncProperty(fc.array(leafArbitrary, { minLength: 1, maxLength: 40 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), async (leaves, id) => {
+        const encoder = new RecordLeafEncoder(id);
+        const expected = new LeafHashCollector(1);
+        leaves.forEach((l, i) => expected.add(encoder.hash(keccak, i, l.sensor, l.parameter, l.time, l.quantity, l.unit)));
+        const parallel = await hashInParallel(id, leaves);
+        expect(parallel.sorted().equals(expected.sorted())).toBe(true);
+        expect(buildFlatTree(parallel.sorted(), keccak).root).toBe(buildFlatTree(expected.sorted(), keccak).root);
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it("hashes many batches with back-pressure, every leaf once", async () => {
+    const keccak = await loadKeccak256();
+    const id = new Uint8Array(32).fill(7);
+    const encoder = new RecordLeafEncoder(id);
+    const hasher = new ParallelLeafHasher(id);
+    const expected = new LeafHashCollector();
+    const n = 50_000;
+    for (let i = 0; i < n; i++) {
+      const quantity = String(i * 3600000);
+      await hasher.add(i, `INV-${i % 20}`, "EG_export", 1_704_067_200_000 + i * 3000, quantity, "J");
+      expected.add(encoder.hash(keccak, i, `INV-${i % 20}`, "EG_export", 1_704_067_200_000 + i * 3000, quantity, "J"));
+    }
+    const hashed = await hasher.finish();
+    expect(hashed.length).toBe(n);
+    expect(hashed.sorted().equals(expected.sorted())).toBe(true);
+  });
+
+  it("refuses a leaf it cannot encode, on the caller's thread", async () => {
+    const hasher = new ParallelLeafHasher(new Uint8Array(32));
+    try {
+      expect(() => hasher.add(0, "s", "p", -1, "1", "J")).toThrow(/uint64/);
+    } finally {
+      await hasher.close();
+    }
+  });
+});

@@ -1,0 +1,114 @@
+import path from "node:path";
+import { Worker } from "node:worker_threads";
+import { MerkleDatasetError } from "./merkle";
+import { LeafHashCollector, RecordLeafEncoder } from "./merkleTree";
+
+/**
+ * Record leaf hashing on a second thread: the caller's thread encodes each leaf (cheap) into a
+ * batch, a worker (leafHashWorker.cjs) hashes the batch (two keccak256 per leaf, the expensive
+ * part), so parsing and hashing a large dataset use two cores. The leaf hashes are exactly
+ * RecordLeafEncoder.hash's (the tests compare them); they arrive in batch order into a
+ * LeafHashCollector.
+ *
+ * Memory stays bounded: at most MAX_IN_FLIGHT batches wait for the worker; `add` returns a
+ * promise to await only when that many are outstanding (undefined otherwise, so the common case
+ * costs no await).
+ */
+
+const BATCH_LEAVES = 4096;
+const BATCH_BYTES = 2 * 1024 * 1024;
+const MAX_IN_FLIGHT = 8;
+const WORKER_FILE = path.join(__dirname, "leafHashWorker.cjs");
+
+export class ParallelLeafHasher {
+  private readonly encoder: RecordLeafEncoder;
+  private readonly collector: LeafHashCollector;
+  private readonly worker: Worker;
+  private data = new Uint8Array(BATCH_BYTES);
+  private offsets = new Uint32Array(BATCH_LEAVES + 1);
+  private count = 0;
+  private inFlight = 0;
+  private expectedBack = 0;
+  private failure: Error | undefined;
+  /** The one caller waiting for the worker to catch up. */
+  private waiter: { limit: number; resolve: () => void; reject: (error: Error) => void } | undefined;
+
+  constructor(datasetId: Uint8Array, expectedLeaves = 1024) {
+    this.encoder = new RecordLeafEncoder(datasetId);
+    this.collector = new LeafHashCollector(expectedLeaves);
+    this.worker = new Worker(WORKER_FILE);
+    this.worker.on("message", (message: { hashes: ArrayBuffer }) => {
+      const hashes = new Uint8Array(message.hashes);
+      for (let i = 0; i < hashes.length; i += 32) this.collector.add(hashes.subarray(i, i + 32));
+      this.inFlight -= 1;
+      this.wake();
+    });
+    this.worker.on("error", (error) => this.fail(error));
+    this.worker.on("exit", (code) => {
+      if (this.inFlight > 0) this.fail(new Error(`the leaf hashing worker exited (code ${code}) with ${this.inFlight} batch(es) unhashed`));
+    });
+  }
+
+  /** Encodes and queues one leaf; when too many batches are outstanding, returns a promise to await first. */
+  add(index: number, sensorId: string, parameter: string, timestampMs: number, quantity: string, unit: string): Promise<void> | undefined {
+    if (this.failure !== undefined) throw this.failure;
+    const leaf = this.encoder.encode(index, sensorId, parameter, timestampMs, quantity, unit);
+    if (this.count > 0 && (this.count === BATCH_LEAVES || this.offsets[this.count] + leaf.length > this.data.length)) this.dispatch();
+    if (leaf.length > this.data.length) this.data = new Uint8Array(leaf.length);
+    const at = this.offsets[this.count];
+    this.data.set(leaf, at);
+    this.count += 1;
+    this.offsets[this.count] = at + leaf.length;
+    return this.inFlight >= MAX_IN_FLIGHT ? this.whenBelow(MAX_IN_FLIGHT) : undefined;
+  }
+
+  /** Waits for every queued leaf, stops the worker and returns the hashes. */
+  async finish(): Promise<LeafHashCollector> {
+    try {
+      if (this.count > 0) this.dispatch();
+      await this.whenBelow(1);
+      if (this.collector.length !== this.expectedBack) throw new Error(`internal: ${this.expectedBack} leaves queued, ${this.collector.length} hashed`);
+      return this.collector;
+    } finally {
+      await this.close();
+    }
+  }
+
+  /** Stops the worker (also after a failure: call it in a finally). */
+  async close(): Promise<void> {
+    this.inFlight = 0;
+    await this.worker.terminate();
+  }
+
+  private dispatch(): void {
+    const data = this.data.slice(0, this.offsets[this.count]).buffer;
+    const offsets = this.offsets.slice(0, this.count + 1).buffer;
+    this.worker.postMessage({ data, offsets, count: this.count }, [data, offsets]);
+    this.expectedBack += this.count;
+    this.inFlight += 1;
+    this.count = 0;
+    this.offsets[0] = 0;
+  }
+
+  private whenBelow(limit: number): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.inFlight < limit) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waiter = { limit, resolve, reject };
+    });
+  }
+
+  private wake(): void {
+    const waiter = this.waiter;
+    if (waiter !== undefined && this.inFlight < waiter.limit) {
+      this.waiter = undefined;
+      waiter.resolve();
+    }
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error instanceof MerkleDatasetError ? error : new Error(`leaf hashing failed: ${error.message}`);
+    this.waiter?.reject(this.failure);
+    this.waiter = undefined;
+  }
+}
