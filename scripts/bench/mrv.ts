@@ -28,7 +28,7 @@ import { hexToBytes32, buildFlatTree } from "../../backend/src/mrv/merkleTree";
 import { ParallelLeafHasher } from "../../backend/src/mrv/parallelLeafHasher";
 import { mapSourceRowBatches } from "../../backend/src/mrv/parsers/mapping";
 import { readCsvRowBatches } from "../../backend/src/mrv/parsers/csv";
-import { type ScaledDecimal, ScaledSum, formatScaledDecimal, parseScaledDecimal } from "../../backend/src/mrv/scaledDecimal";
+import { ScaledSum, formatScaledDecimal } from "../../backend/src/mrv/scaledDecimal";
 import { normalizeReading } from "../../backend/src/mrv/records";
 import { sha256OfFile } from "../../backend/src/mrv/parsers/contentHash";
 import { quantify } from "../../backend/src/mrv/quantification";
@@ -115,7 +115,7 @@ async function engineRun(csv: string, rows: number) {
         if (time < previousTime || (time === previousTime && record.sensorId <= previousSensor)) throw new Error("the generated file is not in canonical order");
         previousTime = time;
         previousSensor = record.sensorId;
-        total.add(parseScaledDecimal(record.quantity) as ScaledDecimal);
+        total.addText(record.quantity);
         const wait = hasher.add(index, record.sensorId, record.parameter, time, record.quantity, record.unit);
         if (wait !== undefined) await wait;
         index += 1;

@@ -23,9 +23,13 @@ function paddedLength(length: number): number {
   return Math.ceil(length / WORD) * WORD;
 }
 
-/** A uint word (the value is a safe integer: below 2^53); the rest of the word is zero. */
-function writeUintWord(buffer: Buffer, offset: number, value: number): void {
-  buffer.fill(0, offset, offset + WORD - 8);
+/**
+ * A uint word (the value is a safe integer: below 2^53). `clear`: zero the word's first 24 bytes;
+ * not needed for the head words, which sit at fixed places in the reused buffer that only ever
+ * hold these words (their high bytes stay as allocated: zero).
+ */
+function writeUintWord(buffer: Buffer, offset: number, value: number, clear = true): void {
+  if (clear) buffer.fill(0, offset, offset + WORD - 8);
   buffer.writeUInt32BE(Math.floor(value / TWO_POW_32), offset + WORD - 8);
   buffer.writeUInt32BE(value >>> 0, offset + WORD - 4);
 }
@@ -53,8 +57,8 @@ export class RecordLeafEncoder {
     if (bound > this.buffer.length) this.buffer = Buffer.alloc(2 * bound);
     const out = this.buffer;
     this.datasetId.copy(out, 0);
-    writeUintWord(out, WORD, index);
-    writeUintWord(out, 4 * WORD, timestampMs);
+    writeUintWord(out, WORD, index, false);
+    writeUintWord(out, 4 * WORD, timestampMs, false);
     let tail = LEAF_HEAD_WORDS * WORD;
     tail = this.writeString(2, tail, sensorId);
     tail = this.writeString(3, tail, parameter);
@@ -71,7 +75,7 @@ export class RecordLeafEncoder {
   /** Writes a string's offset into head word `head` and its length and padded bytes at `tail`; returns the new tail. */
   private writeString(head: number, tail: number, text: string): number {
     const out = this.buffer;
-    writeUintWord(out, head * WORD, tail);
+    writeUintWord(out, head * WORD, tail, false);
     const length = out.write(text, tail + WORD, "utf8");
     writeUintWord(out, tail, length);
     const end = tail + WORD + paddedLength(length);

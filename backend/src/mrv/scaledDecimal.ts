@@ -67,6 +67,8 @@ export function formatScaledDecimal(value: ScaledDecimal): string {
   return negative ? `-${text}` : text;
 }
 
+const SMALL_INTEGER = /^-?\d{1,15}$/;
+const SMALL_LIMIT = 2 ** 52;
 const PLAIN = /^([+-]?)(\d+)(?:\.(\d+))?$/;
 
 /**
@@ -139,6 +141,25 @@ export function plusScaled(a: ScaledDecimal, b: ScaledDecimal): ScaledDecimal {
 export class ScaledSum {
   private coefficient = 0n;
   private exponent = Number.POSITIVE_INFINITY;
+  /** Integers added as JavaScript numbers while the running total stays exact (below 2^53). */
+  private small = 0;
+
+  /**
+   * Adds a canonical decimal string; an integer of up to 15 digits (e.g. joules) is added as a
+   * number, with no BigInt, while the running total of those stays a safe integer.
+   */
+  addText(text: string): void {
+    if (text.length <= 16 && SMALL_INTEGER.test(text)) {
+      const next = this.small + Number(text);
+      if (Number.isSafeInteger(next) && Math.abs(next) < SMALL_LIMIT) {
+        this.small = next;
+        return;
+      }
+    }
+    const value = parseScaledDecimal(text);
+    if (value === undefined) throw new Error(`not a decimal within the supported range: ${JSON.stringify(text)}`);
+    this.add(value);
+  }
 
   add(value: ScaledDecimal): void {
     if (value.coefficient === 0n) return;
@@ -150,6 +171,11 @@ export class ScaledSum {
   }
 
   get value(): ScaledDecimal {
+    if (this.small !== 0) {
+      const small = this.small;
+      this.small = 0;
+      this.add({ coefficient: BigInt(small), exponent: 0 });
+    }
     return this.coefficient === 0n ? ZERO : canonical(this.coefficient, this.exponent);
   }
 }
