@@ -2,7 +2,7 @@ import type Decimal from "decimal.js";
 import { z } from "zod";
 import { canonicalDecimalString, isDecimalLiteral, toDecimal, toDecimalString } from "./decimal";
 import type { Reading } from "./parsers/mapping";
-import { BASE_UNIT, UNIT_SYMBOLS, type UnitSymbol, parseUnit, sumQuantities, toBaseUnitText } from "./units";
+import { BASE_UNIT, UNIT_SYMBOLS, type UnitSymbol, parseUnit, sumQuantities, toBaseUnitText, unitBySymbol } from "./units";
 
 /**
  * The normalized record: one reading in its dimension's base unit (J, m3, kg; an exact
@@ -40,6 +40,14 @@ export const NormalizedRecordSchema = z
 export type NormalizedRecord = z.infer<typeof NormalizedRecordSchema>;
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** The content hash checked last: every record of a file carries the same one. */
+let lastValidSha256 = "";
+
+function isSha256Hex(text: string): boolean {
+  if (!SHA256_HEX.test(text)) return false;
+  lastValidSha256 = text;
+  return true;
+}
 const MAX_NAME = 256;
 
 /**
@@ -52,7 +60,7 @@ const MAX_NAME = 256;
  * fails a check goes through the schema, for its error.
  */
 export function normalizeReading(reading: Reading, sourceSha256: string): NormalizedRecord {
-  const unit = parseUnit(reading.unit);
+  const unit = unitBySymbol(reading.unit) ?? parseUnit(reading.unit);
   const measuredValue = canonicalDecimalString(reading.value);
   const normalized = toBaseUnitText(measuredValue, unit.symbol);
   const timestamp = reading.timestamp.toISOString();
@@ -76,7 +84,7 @@ export function normalizeReading(reading: Reading, sourceSha256: string): Normal
     // toISOString gives "+010000-..." or "-000001-..." outside years 0000-9999, which the schema refuses
     timestamp.length === 24 &&
     reading.file.length >= 1 &&
-    SHA256_HEX.test(sourceSha256) &&
+    (sourceSha256 === lastValidSha256 || isSha256Hex(sourceSha256)) &&
     Number.isSafeInteger(reading.row) && reading.row >= 0 &&
     (reading.page === undefined || (Number.isSafeInteger(reading.page) && reading.page > 0));
   return valid ? record : NormalizedRecordSchema.parse(record);

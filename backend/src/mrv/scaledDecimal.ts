@@ -103,15 +103,20 @@ export function timesSmallFactor(canonicalText: string, factor: ScaledDecimal): 
   if (!Number.isSafeInteger(product)) return undefined;
   if (product === 0) return "0";
   const exponent = factor.exponent - (point < 0 ? 0 : body.length - point - 1);
-  return formatScaledDecimal(canonicalNumber(negative ? -product : product, exponent));
+  // a safe integer prints as its exact digits
+  const text = formatDigits(String(product), exponent);
+  return negative ? `-${text}` : text;
 }
 
-function canonicalNumber(coefficient: number, exponent: number): ScaledDecimal {
-  while (coefficient % 10 === 0) {
-    coefficient /= 10;
-    exponent += 1;
-  }
-  return { coefficient: BigInt(coefficient), exponent };
+/** Canonical text of digits × 10^exponent (digits without sign or leading zeros, not "0"). */
+function formatDigits(digits: string, exponent: number): string {
+  let end = digits.length;
+  while (end > 1 && digits.charCodeAt(end - 1) === 48) end -= 1;
+  exponent += digits.length - end;
+  const significant = end === digits.length ? digits : digits.slice(0, end);
+  if (exponent >= 0) return exponent === 0 ? significant : significant + "0".repeat(exponent);
+  if (-exponent < significant.length) return `${significant.slice(0, significant.length + exponent)}.${significant.slice(significant.length + exponent)}`;
+  return `0.${"0".repeat(-exponent - significant.length)}${significant}`;
 }
 
 /** Significant digits, as decimal.js's sd(): the coefficient's digits (zero has one). */

@@ -173,6 +173,11 @@ export function unitDefinition(symbol: UnitSymbol): UnitDefinition {
   return definition;
 }
 
+/** The unit with exactly this canonical symbol ("kWh"), or undefined: no alias lookup. */
+export function unitBySymbol(symbol: string): UnitDefinition | undefined {
+  return DEFINITIONS.get(symbol as UnitSymbol);
+}
+
 export function isUnitOf(text: string, dimension: Dimension): boolean {
   try {
     return parseUnit(text).dimension === dimension;

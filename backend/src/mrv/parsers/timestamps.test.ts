@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { TimestampFormatSchema, timestampParser } from "./timestamps";
 
@@ -47,5 +48,30 @@ describe("declared timestamp formats", () => {
     expect(TimestampFormatSchema.safeParse("DD/MM/YYYY HH:mm A").success).toBe(false);
     expect(TimestampFormatSchema.safeParse("DD/MM/YYYY h:mm").success).toBe(false);
     expect(TimestampFormatSchema.safeParse("DD/MM/YYYY h:mm A").success).toBe(true);
+  });
+});
+
+describe("the fast path for machine-written UTC timestamps", () => {
+  it("reads YYYY-MM-DDTHH:mm:ss[.sss]Z as the general ISO 8601 reader does, valid or not", () => {
+    const parse = timestampParser("iso8601");
+    const outcome = (text: string) => {
+      try {
+        return parse(text).toISOString();
+      } catch (error) {
+        return (error as Error).name;
+      }
+    };
+    const digits = (n: number) => fc.stringMatching(new RegExp(`^\\d{${n}}$`));
+    fc.assert(
+      fc.property(digits(4), digits(2), digits(2), digits(2), digits(2), digits(2), fc.option(digits(3), { nil: undefined }), (y, mo, d, h, mi, s, ms) => {
+        const text = `${y}-${mo}-${d}T${h}:${mi}:${s}${ms === undefined ? "" : `.${ms}`}Z`;
+        // a space instead of "T" takes the general (regular expression) reader
+        expect(outcome(text)).toBe(outcome(text.replace("T", " ")));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(outcome("2024-02-29T23:59:59.999Z")).toBe("2024-02-29T23:59:59.999Z");
+    expect(outcome("2023-02-29T00:00:00Z")).toBe("TimestampError");
+    expect(outcome("0099-01-01T00:00:00Z")).toBe("TimestampError");
   });
 });

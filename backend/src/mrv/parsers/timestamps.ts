@@ -112,7 +112,38 @@ function toInstant(clock: WallClock, offset: string): Date | undefined {
 const ISO_8601 =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
+/** Two ASCII digits at `at` as a number, or NaN. */
+function twoDigits(text: string, at: number): number {
+  const a = text.charCodeAt(at) - 48;
+  const b = text.charCodeAt(at + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : Number.NaN;
+}
+
+/**
+ * The shape machines write, "YYYY-MM-DDTHH:mm:ssZ" or "YYYY-MM-DDTHH:mm:ss.sssZ", read without a
+ * regular expression; undefined for any other shape (then the general parser decides).
+ */
+function parseIsoUtcFast(text: string): Date | undefined {
+  const length = text.length;
+  if ((length !== 20 && length !== 24) || text.charCodeAt(length - 1) !== 90 /* Z */) return undefined;
+  if (text[4] !== "-" || text[7] !== "-" || text[10] !== "T" || text[13] !== ":" || text[16] !== ":") return undefined;
+  let millisecond = 0;
+  if (length === 24) {
+    if (text[19] !== ".") return undefined;
+    const hundreds = text.charCodeAt(20) - 48;
+    const rest = twoDigits(text, 21);
+    if (!(hundreds >= 0 && hundreds <= 9) || Number.isNaN(rest)) return undefined;
+    millisecond = hundreds * 100 + rest;
+  }
+  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  const clock = { year, month: twoDigits(text, 5), day: twoDigits(text, 8), hour: twoDigits(text, 11), minute: twoDigits(text, 14), second: twoDigits(text, 17), millisecond };
+  if (Number.isNaN(year + clock.month + clock.day + clock.hour + clock.minute + clock.second)) return undefined;
+  return toInstant(clock, "Z");
+}
+
 function parseIso(text: string, defaultOffset: string): Date | undefined {
+  const fast = parseIsoUtcFast(text);
+  if (fast !== undefined) return fast;
   const match = ISO_8601.exec(text);
   if (match === null) return undefined;
   const [, year, month, day, hour = "0", minute = "0", second = "0", fraction = "", offset] = match;
