@@ -1,6 +1,6 @@
 import type Decimal from "decimal.js";
 import { z } from "zod";
-import { canonicalDecimalString, isDecimalLiteral, toDecimal, toDecimalString } from "./decimal";
+import { canonicalDecimalString, isDecimalLiteral, toDecimal } from "./decimal";
 import type { Reading } from "./parsers/mapping";
 import { BASE_UNIT, UNIT_SYMBOLS, type UnitSymbol, parseUnit, sumQuantities, toBaseUnitText, unitBySymbol } from "./units";
 
