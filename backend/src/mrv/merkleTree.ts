@@ -46,6 +46,8 @@ export class RecordLeafEncoder {
   constructor(datasetId: Uint8Array) {
     if (datasetId.length !== WORD) throw new MerkleDatasetError("dataset id must be 32 bytes");
     this.datasetId = Buffer.from(datasetId);
+    // the first head word is the dataset id in every leaf: written once (and again when the buffer grows)
+    this.datasetId.copy(this.buffer, 0);
   }
 
   /** Encodes one leaf; the result is a view of the internal buffer, valid until the next call. */
@@ -54,9 +56,11 @@ export class RecordLeafEncoder {
     if (!Number.isSafeInteger(timestampMs) || timestampMs < 0) throw new MerkleDatasetError(`timestamp ${timestampMs} cannot be encoded as uint64 milliseconds`);
     // UTF-8 takes at most 3 bytes per UTF-16 code unit
     const bound = (LEAF_HEAD_WORDS + 8) * WORD + 3 * (sensorId.length + parameter.length + quantity.length + unit.length);
-    if (bound > this.buffer.length) this.buffer = Buffer.alloc(2 * bound);
+    if (bound > this.buffer.length) {
+      this.buffer = Buffer.alloc(2 * bound);
+      this.datasetId.copy(this.buffer, 0);
+    }
     const out = this.buffer;
-    this.datasetId.copy(out, 0);
     writeUintWord(out, WORD, index, false);
     writeUintWord(out, 4 * WORD, timestampMs, false);
     let tail = LEAF_HEAD_WORDS * WORD;

@@ -40,6 +40,19 @@ export const NormalizedRecordSchema = z
 export type NormalizedRecord = z.infer<typeof NormalizedRecordSchema>;
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** The instant formatted last: sensors reporting together share timestamps, row after row. */
+let lastTime = Number.NaN;
+let lastIso = "";
+
+function isoOf(date: Date): string {
+  const time = date.getTime();
+  if (time !== lastTime) {
+    lastIso = date.toISOString(); // throws a RangeError for an invalid date, as before
+    lastTime = time;
+  }
+  return lastIso;
+}
+
 /** The content hash checked last: every record of a file carries the same one. */
 let lastValidSha256 = "";
 
@@ -63,7 +76,7 @@ export function normalizeReading(reading: Reading, sourceSha256: string): Normal
   const unit = unitBySymbol(reading.unit) ?? parseUnit(reading.unit);
   const measuredValue = canonicalDecimalString(reading.value);
   const normalized = toBaseUnitText(measuredValue, unit.symbol);
-  const timestamp = reading.timestamp.toISOString();
+  const timestamp = isoOf(reading.timestamp);
   const record: NormalizedRecord = {
     sensorId: reading.sensorId,
     parameter: reading.parameter,
