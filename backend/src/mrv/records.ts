@@ -75,7 +75,7 @@ const MAX_NAME = 256;
 export function normalizeReading(reading: Reading, sourceSha256: string): NormalizedRecord {
   const unit = unitBySymbol(reading.unit) ?? parseUnit(reading.unit);
   const measuredValue = canonicalDecimalString(reading.value);
-  const normalized = toBaseUnitText(measuredValue, unit.symbol);
+  const normalized = toBaseUnitText(measuredValue, unit.symbol, true);
   const timestamp = isoOf(reading.timestamp);
   const record: NormalizedRecord = {
     sensorId: reading.sensorId,

@@ -105,6 +105,10 @@ describe("scaled-integer decimals", () => {
           const q = toBaseUnitText(value, unit);
           return `${q.quantity} ${q.unit}`;
         })).toBe(expected);
+        expect(outcome(() => {
+          const q = toBaseUnitText(canonicalDecimalString(value), unit, true);
+          return `${q.quantity} ${q.unit}`;
+        })).toBe(expected);
       }),
       { numRuns: 2000 },
     );

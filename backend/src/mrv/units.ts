@@ -231,12 +231,14 @@ const SCALED_TO_BASE: ReadonlyMap<UnitSymbol, ScaledDecimal> = new Map(
 /**
  * `toBaseUnit` for one value given as text, with the result as canonical text: the same result and
  * the same errors, computed on scaled integers (see scaledDecimal.ts) instead of Decimal objects,
- * for the per-record path of ingestion.
+ * for the per-record path of ingestion. `valueIsCanonical`: the value is canonicalDecimalString's
+ * output, which saves canonicalizing it again.
  */
-export function toBaseUnitText(value: string, unit: string): { readonly quantity: string; readonly unit: UnitSymbol } {
+export function toBaseUnitText(value: string, unit: string, valueIsCanonical = false): { readonly quantity: string; readonly unit: UnitSymbol } {
   const definition = DEFINITIONS.get(unit as UnitSymbol) ?? parseUnit(unit);
   const factor = SCALED_TO_BASE.get(definition.symbol) as ScaledDecimal;
-  const plain = canonicalPlainDecimal(value);
+  // canonical text (decimal.ts's canonicalDecimalString) is already plain: no exponent, no padding
+  const plain = valueIsCanonical ? value : canonicalPlainDecimal(value);
   const small = plain === undefined ? undefined : timesSmallFactor(plain, factor);
   if (small !== undefined) return { quantity: small, unit: BASE_UNIT[definition.dimension] };
   const scaled = parseScaledDecimal(value);
