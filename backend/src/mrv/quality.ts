@@ -171,8 +171,9 @@ function checkValue(
   rules: ParsedRules,
   flag: (kind: QualityFlagKind, explanation: string) => void,
 ): void {
-  const shown = `${toDecimalString(point.value)} ${unit}`;
-  if (point.value.isNegative() && !point.value.isZero() && !rules.allowNegative) flag("negative", `negative reading ${shown}`);
+  // formatted only for a flag: this runs for every reading
+  const shown = () => `${toDecimalString(point.value)} ${unit}`;
+  if (point.value.isNegative() && !point.value.isZero() && !rules.allowNegative) flag("negative", `negative reading ${shown()}`);
   const bounds = rules.bounds;
   if (bounds === undefined) return;
   let inBoundsUnit: Decimal;
@@ -182,8 +183,8 @@ function checkValue(
     flag("unit-mismatch", `cannot compare with the bounds: ${(error as Error).message}`);
     return;
   }
-  if (bounds.min !== undefined && inBoundsUnit.lt(bounds.min)) flag("out-of-range", `${shown} is below the minimum ${bounds.min} ${bounds.unit}`);
-  if (bounds.max !== undefined && inBoundsUnit.gt(bounds.max)) flag("out-of-range", `${shown} is above the maximum ${bounds.max} ${bounds.unit}`);
+  if (bounds.min !== undefined && inBoundsUnit.lt(bounds.min)) flag("out-of-range", `${shown()} is below the minimum ${bounds.min} ${bounds.unit}`);
+  if (bounds.max !== undefined && inBoundsUnit.gt(bounds.max)) flag("out-of-range", `${shown()} is above the maximum ${bounds.max} ${bounds.unit}`);
 }
 
 function findGaps(sensorId: string, points: readonly Point[], expectedMs: number, tolerance: Decimal): QualityFlag[] {
