@@ -224,7 +224,7 @@ async function main(): Promise<void> {
       const peakRssMb = Math.round(memory.peakRss / MB);
       const result = {
         benchmark: "mrv",
-        description: "generated sensor CSV (20 inverters, one reading a minute). engine: stream + parse + map + normalize + exact sum + leaf hashes + Merkle root + quantify, no database. service: ingestFile (the same plus batched writes, duplicate detection, quality flags, totals) then sealDataset (read back in canonical order, Merkle root, quantification) on the database",
+        description: "generated sensor CSV (20 inverters, one reading a minute). engine: stream + tokenize + map + normalize (scaled-integer exact decimals) + exact sum + leaf hashes (WebAssembly keccak on a worker thread, in parallel with parsing) + sort + Merkle root + quantify, no database; CPU seconds count both threads. service: ingestFile (the same plus batched writes, duplicate detection, quality flags, totals) then sealDataset (read back in canonical order, leaf hashes on a worker thread, Merkle root, quantification) on the database",
         engine: engineResult,
         rows,
         fileBytes: statSync(csv).size,
