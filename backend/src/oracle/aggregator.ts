@@ -5,11 +5,18 @@
  * is in the quorum's signer set and has not been counted, and counts only signatures over one
  * identical EIP-712 digest that matches the request.
  */
-import { hashTypedData, recoverTypedDataAddress, type Address, type Hash, type Hex } from "viem";
+import { hashTypedData, recoverAddress, recoverTypedDataAddress, type Address, type Hash, type Hex } from "viem";
 import { packSignatures, type RegistryId } from "../domain";
 import type { FetchLike } from "../registry";
 import { attestationTypedData, type SignedAttestation } from "./node";
-import { ORACLE_API_PATHS, oracleErrorBodySchema, signedAttestationFromJson, signedAttestationSchema } from "./wire";
+import {
+  ATTEST_BATCH_LIMIT,
+  attestationBatchResponseSchema,
+  ORACLE_API_PATHS,
+  oracleErrorBodySchema,
+  signedAttestationFromJson,
+  signedAttestationSchema,
+} from "./wire";
 
 export interface QuorumRequest {
   readonly registry: RegistryId;
@@ -178,3 +185,153 @@ function compareAddresses(a: Address, b: Address): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+
+export interface CollectQuorumsOptions extends Omit<CollectQuorumOptions, "request"> {
+  readonly requests: readonly QuorumRequest[];
+}
+
+/** The quorum collected for one request of a batch, or why none was. */
+export type QuorumOutcome = { readonly ok: true; readonly quorum: CollectedQuorum } | { readonly ok: false; readonly error: QuorumNotReachedError };
+
+interface ItemState {
+  readonly byDigest: Map<Hash, { attestation: UnsignedAttestation; signatures: ValidSignature[] }>;
+  readonly counted: Set<string>;
+  readonly failures: NodeFailure[];
+  answered: number;
+  outcome?: QuorumOutcome;
+}
+
+/**
+ * The batch form of {@link collectQuorum}: sends the requests to every node at once (one
+ * `POST /v1/attestations/batch` per node, all nodes concurrently) and settles each request as soon
+ * as `threshold` distinct signers validly signed one digest — or as soon as the nodes still to
+ * answer could no longer make up a quorum. Resolves once every request is settled (a slow or dead
+ * node does not hold up requests the others already settled); never rejects.
+ */
+export async function collectQuorums(options: CollectQuorumsOptions): Promise<QuorumOutcome[]> {
+  if (options.requests.length > ATTEST_BATCH_LIMIT) {
+    const parts: QuorumRequest[][] = [];
+    for (let i = 0; i < options.requests.length; i += ATTEST_BATCH_LIMIT) parts.push(options.requests.slice(i, i + ATTEST_BATCH_LIMIT));
+    return (await Promise.all(parts.map((requests) => collectQuorums({ ...options, requests })))).flat();
+  }
+  const fetchFn: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
+  const members = new Set(options.signers.map((s) => s.toLowerCase()));
+  const items: ItemState[] = options.requests.map(() => ({ byDigest: new Map(), counted: new Set(), failures: [], answered: 0 }));
+  const digests = new Map<string, Hash>();
+  const abort = new AbortController();
+  const nodes = options.nodeUrls.length;
+  const body = JSON.stringify({
+    requests: options.requests.map((r) => ({ registry: r.registry, operationId: r.operationId, deadline: String(r.deadline) })),
+  });
+  if (options.requests.length === 0) return [];
+
+  return new Promise<QuorumOutcome[]>((resolve) => {
+    let unsettled = items.length;
+    const settle = (item: ItemState, outcome: QuorumOutcome): void => {
+      if (item.outcome !== undefined) return;
+      item.outcome = outcome;
+      unsettled -= 1;
+      if (unsettled === 0) {
+        abort.abort();
+        resolve(items.map((i) => i.outcome as QuorumOutcome));
+      }
+    };
+    const best = (item: ItemState): number => Math.max(0, ...[...item.byDigest.values()].map((g) => g.signatures.length));
+    const afterAnswer = (item: ItemState): void => {
+      item.answered += 1;
+      if (item.outcome === undefined && best(item) + (nodes - item.answered) < options.threshold) {
+        settle(item, { ok: false, error: new QuorumNotReachedError(options.threshold, best(item), item.failures) });
+      }
+    };
+    if (nodes === 0) for (const item of items) afterAnswer(item);
+
+    for (const nodeUrl of options.nodeUrls) {
+      askNode(nodeUrl)
+        .catch((error: unknown) => `unusable answer: ${(error as Error).message}`)
+        .then(async (answer) => {
+          for (const [index, item] of items.entries()) {
+            if (item.outcome !== undefined) continue;
+            if (typeof answer === "string") item.failures.push({ nodeUrl, reason: answer });
+            else await take(nodeUrl, item, index, answer[index]);
+            afterAnswer(item);
+          }
+        });
+    }
+
+    async function take(nodeUrl: string, item: ItemState, index: number, result: BatchResult): Promise<void> {
+      const fail = (reason: string, code?: string): void => {
+        item.failures.push({ nodeUrl, reason, ...(code === undefined ? {} : { code }) });
+      };
+      if (!result.ok) {
+        fail(`refused: ${result.error.message}`, result.error.code);
+        return;
+      }
+      const { kind, signer, signature, message } = result.attestation;
+      const request = options.requests[index];
+      if (message.deadline !== request.deadline) return fail(`signed deadline ${message.deadline}, asked for ${request.deadline}`);
+      if (!members.has(signer.toLowerCase())) return fail(`signer ${signer} is not in the quorum's signer set`);
+      if (item.counted.has(signer.toLowerCase())) return fail(`duplicate signer ${signer}`);
+      item.counted.add(signer.toLowerCase());
+      const digest = digestOf(kind, message, result.rawMessage);
+      let recovered: Address;
+      try {
+        recovered = await recoverAddress({ hash: digest, signature });
+      } catch (error) {
+        item.counted.delete(signer.toLowerCase());
+        return fail(`unrecoverable signature: ${(error as Error).message}`);
+      }
+      if (recovered.toLowerCase() !== signer.toLowerCase()) {
+        item.counted.delete(signer.toLowerCase());
+        return fail(`signature does not match the message it returned (recovers to ${recovered}, claims ${signer})`);
+      }
+      if (item.outcome !== undefined) return;
+      const group = item.byDigest.get(digest) ?? { attestation: { kind, message } as UnsignedAttestation, signatures: [] };
+      item.byDigest.set(digest, group);
+      group.signatures.push({ signer, signature });
+      if (group.signatures.length >= options.threshold) {
+        const chosen = [...group.signatures].sort((a, b) => compareAddresses(a.signer, b.signer)).slice(0, options.threshold);
+        settle(item, { ok: true, quorum: { attestation: group.attestation, digest, signatures: packSignatures(chosen), signers: chosen.map((s) => s.signer) } });
+      }
+    }
+  });
+
+  function digestOf(kind: SignedAttestation["kind"], message: SignedAttestation["message"], raw: string): Hash {
+    const key = `${kind}:${raw}`;
+    let digest = digests.get(key);
+    if (digest === undefined) {
+      digest = hashTypedData(attestationTypedData(kind, options.chainId, options.quorumAddress, message as never) as unknown as Parameters<typeof hashTypedData>[0]);
+      digests.set(key, digest);
+    }
+    return digest;
+  }
+
+  async function askNode(nodeUrl: string): Promise<BatchResult[] | string> {
+    let response: Response;
+    try {
+      response = await fetchFn(`${nodeUrl.replace(/\/+$/, "")}${ORACLE_API_PATHS.attestBatch}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body,
+        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(options.timeoutMs)]),
+      });
+    } catch (error) {
+      return `unreachable: ${(error as Error).message}`;
+    }
+    const json: unknown = await response.json().catch(() => undefined);
+    if (!response.ok) {
+      const refusal = oracleErrorBodySchema.safeParse(json);
+      return refusal.success ? `HTTP ${response.status} ${refusal.data.error.message}` : `HTTP ${response.status}`;
+    }
+    const parsed = attestationBatchResponseSchema.safeParse(json);
+    if (!parsed.success) return `malformed answer: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
+    if (parsed.data.results.length !== options.requests.length) return `malformed answer: ${parsed.data.results.length} results for ${options.requests.length} requests`;
+    const raw = (json as { results: { attestation?: { message?: unknown } }[] }).results;
+    return parsed.data.results.map((result, i): BatchResult =>
+      result.ok ? { ok: true, attestation: signedAttestationFromJson(result.attestation), rawMessage: JSON.stringify(raw[i].attestation?.message) } : result,
+    );
+  }
+}
+
+type BatchResult =
+  | { readonly ok: true; readonly attestation: SignedAttestation; readonly rawMessage: string }
+  | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };

@@ -26,7 +26,8 @@ import {
 } from "../chain/eip712";
 import { DomainValidationError, toBatchInfo, type RegistryId } from "../domain";
 import { RegistryApiError, SerialFormatError, type RegistryAdapter, type RegistryOperation, type SerialBlockStatus } from "../registry";
-import { AttestationRefusedError, RegistryUnavailableError } from "./errors";
+import { AttestationRefusedError, RegistryUnavailableError, type RefusalCode } from "./errors";
+import { ATTEST_BATCH_LIMIT } from "./wire";
 
 export type AttestationKind = keyof AttestationMessages;
 
@@ -66,6 +67,14 @@ export interface AttestRequest {
   readonly deadline: bigint;
 }
 
+/** What a node answers for one request of a batch. */
+export type AttestOutcome =
+  | { readonly ok: true; readonly attestation: SignedAttestation }
+  | { readonly ok: false; readonly code: RefusalCode | "REGISTRY_UNAVAILABLE"; readonly message: string };
+
+/** Most requests one `attestMany` call takes. */
+export const MAX_ATTEST_BATCH = ATTEST_BATCH_LIMIT;
+
 export interface OracleNode {
   readonly signer: Address;
   /**
@@ -73,7 +82,24 @@ export interface OracleNode {
    * @throws RegistryUnavailableError when the registry or chain could not be read (retryable).
    */
   attest(request: AttestRequest): Promise<SignedAttestation>;
+  /**
+   * Attests many operations with batched reads: the registry's operations and serial blocks are
+   * read with search requests (REGISTRY_SEARCH_LIMIT records each), the chain's epoch once. Each
+   * operation is still judged on what this node read itself. One outcome per request, in order.
+   */
+  attestMany(requests: readonly AttestRequest[]): Promise<AttestOutcome[]>;
 }
+
+/** Where the node's registry reads come from: one request each, or a batch's prefetched searches. */
+interface RegistryReads {
+  operation(adapter: RegistryAdapter, operationId: string): Promise<RegistryOperation | null>;
+  serialBlock(adapter: RegistryAdapter, serial: string): Promise<SerialBlockStatus | null>;
+}
+
+const DIRECT_READS: RegistryReads = {
+  operation: (adapter, operationId) => adapter.getOperation(operationId),
+  serialBlock: (adapter, serial) => adapter.getSerialBlockStatus(serial),
+};
 
 const DEFAULT_MAX_TTL_SECONDS = 3600n;
 const RETIREMENT_REFERENCE = /^certificate (\d{1,78}) on chain (\d{1,20})$/;
@@ -108,7 +134,7 @@ export function createOracleNode(options: OracleNodeOptions): OracleNode {
   const { publicClient, deployment } = options;
   const chainId = deployment.chainId;
 
-  async function attest(request: AttestRequest): Promise<SignedAttestation> {
+  async function attest(request: AttestRequest, reads: RegistryReads = DIRECT_READS): Promise<SignedAttestation> {
     const adapter = options.registries[request.registry];
     const custodyAccount = options.custodyAccounts[request.registry];
     if (adapter === undefined || custodyAccount === undefined) {
@@ -118,13 +144,13 @@ export function createOracleNode(options: OracleNodeOptions): OracleNode {
     if (request.deadline <= now || request.deadline > now + maxTtl) {
       throw new AttestationRefusedError("DEADLINE_OUT_OF_RANGE", `deadline ${request.deadline} is not within (${now}, ${now + maxTtl}]`);
     }
-    const operation = await readRegistry(() => adapter.getOperation(request.operationId));
+    const operation = await readRegistry(() => reads.operation(adapter, request.operationId));
     if (operation === null) throw new AttestationRefusedError("OPERATION_NOT_FOUND", `the registry has no operation ${request.operationId}`);
     if (operation.registry !== request.registry) {
       throw new AttestationRefusedError("OPERATION_NOT_FOUND", `operation ${request.operationId} belongs to ${operation.registry}`);
     }
     if (operation.status === "PENDING") throw new AttestationRefusedError("NOT_COMPLETED", `operation ${request.operationId} is PENDING`);
-    const context = { adapter, custodyAccount, deadline: request.deadline };
+    const context = { adapter, custodyAccount, deadline: request.deadline, reads };
     switch (operation.kind) {
       case "LOCK":
         return sign("TokenizeAttestation", await tokenizeMessage(operation, context));
@@ -147,9 +173,57 @@ export function createOracleNode(options: OracleNodeOptions): OracleNode {
     readonly adapter: RegistryAdapter;
     readonly custodyAccount: string;
     readonly deadline: bigint;
+    readonly reads: RegistryReads;
   }
 
-  async function tokenizeMessage(operation: RegistryOperation, { adapter, custodyAccount, deadline }: Context): Promise<TokenizeMessage> {
+  async function attestMany(requests: readonly AttestRequest[]): Promise<AttestOutcome[]> {
+    if (requests.length > MAX_ATTEST_BATCH) throw new RangeError(`at most ${MAX_ATTEST_BATCH} requests per batch, got ${requests.length}`);
+    // One search per registry for the operations; then one for the serial blocks completed locks produced.
+    const operations = new Map<RegistryId, Promise<Map<string, RegistryOperation>>>();
+    const blocks = new Map<RegistryId, Promise<Map<string, SerialBlockStatus>>>();
+    for (const registry of new Set(requests.map((r) => r.registry))) {
+      const adapter = options.registries[registry];
+      if (adapter === undefined) continue;
+      const found = adapter.getOperations(requests.filter((r) => r.registry === registry).map((r) => r.operationId));
+      found.catch(() => undefined);
+      operations.set(registry, found);
+      const locked = found.then((ops) => {
+        const serials = [...ops.values()].flatMap((op) => (op.kind === "LOCK" && op.status === "COMPLETED" && op.resultSerial !== null ? [op.resultSerial] : []));
+        return serials.length === 0 ? new Map<string, SerialBlockStatus>() : adapter.getSerialBlockStatuses(serials);
+      });
+      locked.catch(() => undefined);
+      blocks.set(registry, locked);
+    }
+    const reads: RegistryReads = {
+      async operation(adapter, operationId) {
+        const found = operations.get(adapter.id);
+        return found === undefined ? adapter.getOperation(operationId) : ((await found).get(operationId) ?? null);
+      },
+      async serialBlock(adapter, serial) {
+        const found = await blocks.get(adapter.id);
+        return found?.get(serial) ?? adapter.getSerialBlockStatus(serial);
+      },
+    };
+    const outcomes: AttestOutcome[] = new Array(requests.length);
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(16, requests.length) }, async () => {
+      while (next < requests.length) {
+        const index = next++;
+        outcomes[index] = await attest(requests[index], reads).then(
+          (attestation): AttestOutcome => ({ ok: true, attestation }),
+          (error: unknown): AttestOutcome => {
+            if (error instanceof AttestationRefusedError) return { ok: false, code: error.code, message: error.message };
+            if (error instanceof RegistryUnavailableError) return { ok: false, code: "REGISTRY_UNAVAILABLE", message: error.message };
+            throw error;
+          },
+        );
+      }
+    });
+    await Promise.all(lanes);
+    return outcomes;
+  }
+
+  async function tokenizeMessage(operation: RegistryOperation, { adapter, custodyAccount, deadline, reads }: Context): Promise<TokenizeMessage> {
     const id = operation.operationId;
     if (operation.status === "REJECTED") throw new AttestationRefusedError("LOCK_REJECTED", `the registry rejected lock ${id}: ${operation.rejectionReason}`);
     if (operation.resultSerial === null) throw new AttestationRefusedError("MALFORMED_SERIAL", `completed lock ${id} names no single locked block`);
@@ -160,7 +234,7 @@ export function createOracleNode(options: OracleNodeOptions): OracleNode {
     if (!isAddress(memo, { strict: false })) {
       throw new AttestationRefusedError("MISSING_OWNER", `lock ${id} carries no destination wallet (memo ${JSON.stringify(operation.memo)})`);
     }
-    const block = await readRegistry(() => adapter.getSerialBlockStatus(operation.resultSerial as string));
+    const block = await readRegistry(() => reads.serialBlock(adapter, operation.resultSerial as string));
     const { lockRef, quantity } = requireLockedInCustody(block, operation.resultSerial, custodyAccount);
     const batch = batchInfoOf(adapter, operation.resultSerial);
     if (quantity !== batch.serialEnd - batch.serialStart + 1n) {
@@ -279,7 +353,7 @@ export function createOracleNode(options: OracleNodeOptions): OracleNode {
     return epochCache.value;
   }
 
-  return { signer: options.account.address, attest };
+  return { signer: options.account.address, attest: (request) => attest(request), attestMany };
 }
 
 const quorumEpochAbi = [{ type: "function", name: "epoch", stateMutability: "view", inputs: [], outputs: [{ type: "uint64" }] }] as const;

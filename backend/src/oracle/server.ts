@@ -4,6 +4,9 @@
  *   POST /v1/attestations  {registry, operationId, deadline}
  *        → 200 {kind, signer, signature, message}   (bigints as decimal strings)
  *        → 400 bad input · 409 refusal {error: {code, message}} · 503 registry unavailable
+ *   POST /v1/attestations/batch  {requests: [{registry, operationId, deadline}, …]} (≤ 500)
+ *        → 200 {results: [{ok: true, attestation} | {ok: false, error: {code, message}}]} in order
+ *          (code REGISTRY_UNAVAILABLE = retry later) · 400 bad input
  *   GET  /health → 200 {status: "ok", signer}
  *   GET  /metrics → Prometheus text of `metrics` (when given)
  */
@@ -12,7 +15,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { AttestationRefusedError, RegistryUnavailableError } from "./errors";
 import type { OracleNode } from "./node";
-import { attestationRequestSchema, ORACLE_API_PATHS, signedAttestationToJson } from "./wire";
+import { attestationBatchRequestSchema, attestationRequestSchema, ORACLE_API_PATHS, signedAttestationToJson, type AttestationBatchResponseJson } from "./wire";
 import { startHttpServer, type RunningServer } from "../api/server";
 
 const errorBody = (code: string, message: string) => ({ error: { code, message } });
@@ -20,6 +23,7 @@ const errorBody = (code: string, message: string) => ({ error: { code, message }
 export function createOracleNodeApp(node: OracleNode, options: { metrics?: Registry; logger?: Logger } = {}): express.Express {
   const app = express();
   app.disable("x-powered-by");
+  app.use(ORACLE_API_PATHS.attestBatch, express.json({ limit: "256kb" }));
   app.use(express.json({ limit: "16kb" }));
 
   app.get(ORACLE_API_PATHS.health, (_req, res) => {
@@ -32,6 +36,25 @@ export function createOracleNodeApp(node: OracleNode, options: { metrics?: Regis
       res.type(metrics.contentType).send(await metrics.metrics());
     });
   }
+
+  app.post(ORACLE_API_PATHS.attestBatch, async (req, res) => {
+    const parsed = attestationBatchRequestSchema.safeParse(req.body);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.map(String).join(".") || "(body)"}: ${i.message}`).join("; ");
+      res.status(400).json(errorBody("INVALID_REQUEST", issues));
+      return;
+    }
+    try {
+      const outcomes = await node.attestMany(parsed.data.requests);
+      const body: AttestationBatchResponseJson = {
+        results: outcomes.map((o) => (o.ok ? { ok: true as const, attestation: signedAttestationToJson(o.attestation) } : { ok: false as const, error: { code: o.code, message: o.message } })),
+      };
+      res.json(body);
+    } catch (error) {
+      options.logger?.error({ err: error, requests: parsed.data.requests.length }, "oracle node: batch attestation failed");
+      res.status(500).json(errorBody("INTERNAL", "the node failed; see its log"));
+    }
+  });
 
   app.post(ORACLE_API_PATHS.attest, async (req, res) => {
     const parsed = attestationRequestSchema.safeParse(req.body);

@@ -53,7 +53,7 @@ export interface SubmitterOptions {
   readonly receiptTimeoutMs?: number;
   /** Sends of one transaction before giving up. Default 4. */
   readonly maxSendAttempts?: number;
-  /** Calls per multicall transaction. Default 50. */
+  /** Calls per multicall transaction (bounded by the block gas limit: a tokenize costs ~0.3 M gas). Default 40. */
   readonly maxCallsPerTransaction?: number;
   /** Receipt polling. Default 50 ms. */
   readonly pollingIntervalMs?: number;
@@ -89,7 +89,7 @@ export class AttestationSubmitter {
     this.#options = options;
     this.#receiptTimeoutMs = options.receiptTimeoutMs ?? 15_000;
     this.#maxSendAttempts = options.maxSendAttempts ?? 4;
-    this.#maxCalls = options.maxCallsPerTransaction ?? 50;
+    this.#maxCalls = options.maxCallsPerTransaction ?? 40;
   }
 
   get address(): Address {
@@ -172,28 +172,34 @@ export class AttestationSubmitter {
   /** Calldata of each item, with tokenize predecessor hints that account for earlier items of the same batch. */
   async #prepare(target: Address, items: readonly ReadyAttestation[]): Promise<PreparedCall[]> {
     const { publicClient, deployment } = this.#options;
+    // The chain reads of every item at once (namespaces are cached: they never change).
+    const predecessors = await Promise.all(
+      items.map(async (item) => {
+        const { attestation } = item.quorum;
+        if (attestation.kind !== "TokenizeAttestation") return undefined;
+        const m = attestation.message;
+        const namespace = await this.#namespaceOf(m.batch.registry, m.batch.serialScope);
+        const onChain = await publicClient.readContract({
+          address: deployment.contracts.credit,
+          abi: carbonCreditAbi,
+          functionName: "serialPredecessor",
+          args: [namespace, m.batch.serialStart],
+        });
+        return { namespace, onChain };
+      }),
+    );
     const inserted = new Map<string, bigint[]>();
     const out: PreparedCall[] = [];
-    for (const item of items) {
+    for (const [index, item] of items.entries()) {
       const { attestation, signatures } = item.quorum;
       switch (attestation.kind) {
         case "TokenizeAttestation": {
           const m = attestation.message;
-          const namespace = await publicClient.readContract({
-            address: deployment.contracts.credit,
-            abi: carbonCreditAbi,
-            functionName: "serialNamespace",
-            args: [m.batch.registry, m.batch.serialScope],
-          });
-          const onChain = await publicClient.readContract({
-            address: deployment.contracts.credit,
-            abi: carbonCreditAbi,
-            functionName: "serialPredecessor",
-            args: [namespace, m.batch.serialStart],
-          });
+          const { namespace, onChain } = predecessors[index] as { namespace: Hex; onChain: bigint };
           const earlier = inserted.get(namespace) ?? [];
           const hint = earlier.reduce((best, start) => (start < m.batch.serialStart && start > best ? start : best), onChain);
-          inserted.set(namespace, [...earlier, m.batch.serialStart]);
+          earlier.push(m.batch.serialStart);
+          inserted.set(namespace, earlier);
           out.push({
             item,
             target,
@@ -245,6 +251,21 @@ export class AttestationSubmitter {
       }
     }
     return out;
+  }
+
+  readonly #namespaces = new Map<string, Promise<Hex>>();
+
+  /** The serial namespace of (registry, scope), read once. */
+  #namespaceOf(registry: Hex, serialScope: bigint): Promise<Hex> {
+    const key = `${registry}:${serialScope}`;
+    let namespace = this.#namespaces.get(key);
+    if (namespace === undefined) {
+      const { publicClient, deployment } = this.#options;
+      namespace = publicClient.readContract({ address: deployment.contracts.credit, abi: carbonCreditAbi, functionName: "serialNamespace", args: [registry, serialScope] });
+      this.#namespaces.set(key, namespace);
+      namespace.catch(() => this.#namespaces.delete(key));
+    }
+    return namespace;
   }
 
   /** @returns undefined when the call would succeed, else the revert's error name (or message). */
@@ -332,12 +353,35 @@ export class AttestationSubmitter {
     }
     // Reverted after a clean simulation: someone else got there first, or the state moved.
     return Promise.all(
-      items.map(async (item): Promise<SubmissionOutcome> =>
-        (await this.#isConsumed(item.quorum.digest))
-          ? { key: item.key, status: "already-done", reason: "consumed by another transaction" }
-          : { key: item.key, status: "failed", reason: `transaction ${receipt.transactionHash} reverted` },
-      ),
+      items.map(async (item): Promise<SubmissionOutcome> => {
+        const done = await this.#effectOnChain(item);
+        return done === undefined
+          ? { key: item.key, status: "failed", reason: `transaction ${receipt.transactionHash} reverted` }
+          : { key: item.key, status: "already-done", reason: done };
+      }),
     );
+  }
+
+  /**
+   * Whether `item`'s effect is on-chain already, and why. A trade release only verifies its quorum
+   * (it consumes no digest): it is done when the trade is no longer locked and was released — a
+   * refunded trade is not.
+   */
+  async #effectOnChain(item: ReadyAttestation): Promise<string | undefined> {
+    const { attestation, digest } = item.quorum;
+    if (attestation.kind !== "TradeConfirmation") return (await this.#isConsumed(digest)) ? "consumed by another transaction" : undefined;
+    const { publicClient, deployment } = this.#options;
+    const escrow = deployment.contracts.escrow as Address;
+    const tradeId = attestation.message.tradeId;
+    if (await publicClient.readContract({ address: escrow, abi: settlementEscrowAbi, functionName: "isLocked", args: [tradeId] })) return undefined;
+    const released = await publicClient.getContractEvents({
+      address: escrow,
+      abi: settlementEscrowAbi,
+      eventName: "TradeReleased",
+      args: { tradeId },
+      fromBlock: BigInt(deployment.blockNumber),
+    });
+    return released.length > 0 ? `trade ${tradeId} already released` : undefined;
   }
 }
 

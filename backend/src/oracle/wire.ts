@@ -9,7 +9,10 @@ import { addressSchema, bytes32Schema, registryIdSchema, uint256StringSchema, ui
 import type { SignedAttestation } from "./node";
 
 /** Routes of an oracle node's HTTP API (`server.ts`). */
-export const ORACLE_API_PATHS = { attest: "/v1/attestations", health: "/health", metrics: "/metrics" } as const;
+export const ORACLE_API_PATHS = { attest: "/v1/attestations", attestBatch: "/v1/attestations/batch", health: "/health", metrics: "/metrics" } as const;
+
+/** Most requests in one batch (the node's `MAX_ATTEST_BATCH`). */
+export const ATTEST_BATCH_LIMIT = 500;
 
 const hexSchema = (bytes: number) =>
   z
@@ -28,6 +31,10 @@ export const attestationRequestSchema = z.strictObject({
   deadline: uintSchema,
 });
 export type AttestationRequestJson = z.input<typeof attestationRequestSchema>;
+
+export const attestationBatchRequestSchema = z.strictObject({
+  requests: z.array(attestationRequestSchema).min(1).max(ATTEST_BATCH_LIMIT),
+});
 
 const tokenizeMessageSchema = z.strictObject({
   batch: z.strictObject({
@@ -90,6 +97,17 @@ export const signedAttestationSchema = z.discriminatedUnion("kind", [
 ]);
 
 export const oracleErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+/** A batch answer: one result per request, in order — a signed attestation or the node's refusal. */
+export const attestationBatchResponseSchema = z.strictObject({
+  results: z.array(
+    z.union([
+      z.strictObject({ ok: z.literal(true), attestation: signedAttestationSchema }),
+      z.strictObject({ ok: z.literal(false), error: z.strictObject({ code: z.string(), message: z.string() }) }),
+    ]),
+  ),
+});
+export type AttestationBatchResponseJson = z.input<typeof attestationBatchResponseSchema>;
 
 /** `value` with every bigint as its decimal string. */
 function toJson(value: unknown): unknown {

@@ -7,6 +7,8 @@
  *   GET  {base}/v1/serial-blocks/{serial}      → SerialBlockStatus          (404: unknown serial)
  *   GET  {base}/v1/operations/{operationId}    → RegistryOperation          (404: unknown operation)
  *   GET  {base}/v1/accounts/{accountId}        → RegistryAccountStatus      (404: unknown account)
+ *   POST {base}/v1/operations/search           {operationIds ≤ 100} → {operations}     (unknown ids left out)
+ *   POST {base}/v1/serial-blocks/search        {serials ≤ 100}      → {serialBlocks}   (unknown serials left out)
  *   POST {base}/v1/transfers                   TransferRequest   → RegistryOperation
  *   POST {base}/v1/locks                       LockRequest       → RegistryOperation
  *   POST {base}/v1/redemptions                 RedemptionRequest → RegistryOperation
@@ -234,7 +236,28 @@ export const registryAccountStatusSchema = z.object({
 });
 export type RegistryAccountStatus = z.infer<typeof registryAccountStatusSchema>;
 
+/**
+ * Most records one search request may name. Real registries read many records per request the
+ * same way — Verra's `POST /uiapi/asset/asset/search` takes a filter body, Gold Standard's
+ * `GET /credits` pages at most 25 records — always with a page cap.
+ */
+export const REGISTRY_SEARCH_LIMIT = 100;
+
+export const operationSearchRequestSchema = z.strictObject({
+  operationIds: z.array(z.string().min(1).max(128)).min(1).max(REGISTRY_SEARCH_LIMIT),
+});
+export type OperationSearchRequest = z.infer<typeof operationSearchRequestSchema>;
+export const operationSearchResultSchema = z.object({ operations: z.array(registryOperationSchema) });
+
+export const serialBlockSearchRequestSchema = z.strictObject({
+  serials: z.array(serialTextSchema).min(1).max(REGISTRY_SEARCH_LIMIT),
+});
+export type SerialBlockSearchRequest = z.infer<typeof serialBlockSearchRequestSchema>;
+export const serialBlockSearchResultSchema = z.object({ serialBlocks: z.array(serialBlockStatusSchema) });
+
 export const registryApiPaths = {
+  operationSearch: "/v1/operations/search",
+  serialBlockSearch: "/v1/serial-blocks/search",
   account: (accountId: string) => `/v1/accounts/${encodeURIComponent(accountId)}`,
   serialBlock: (serial: string) => `/v1/serial-blocks/${encodeURIComponent(serial)}`,
   operation: (operationId: string) => `/v1/operations/${encodeURIComponent(operationId)}`,

@@ -7,6 +7,9 @@ import type { z } from "zod";
 import type { RegistryId } from "../domain";
 import {
   lockRequestSchema,
+  operationSearchResultSchema,
+  REGISTRY_SEARCH_LIMIT,
+  serialBlockSearchResultSchema,
   redemptionRequestSchema,
   registryApiErrorBodySchema,
   registryApiPaths,
@@ -77,6 +80,13 @@ export interface RegistryApiClient {
   getSerialBlockStatus(serial: string): Promise<SerialBlockStatus | null>;
   /** An operation by id; null when unknown. */
   getOperation(operationId: string): Promise<RegistryOperation | null>;
+  /**
+   * Many operations at once (search requests of at most REGISTRY_SEARCH_LIMIT ids, sent
+   * concurrently); unknown ids are absent from the map.
+   */
+  getOperations(operationIds: readonly string[]): Promise<Map<string, RegistryOperation>>;
+  /** Many serial blocks at once, like `getOperations`; unknown serials are absent from the map. */
+  getSerialBlockStatuses(serials: readonly string[]): Promise<Map<string, SerialBlockStatus>>;
   /** A registry account's public view (name, country, closed, note); null when unknown. */
   getAccount(accountId: string): Promise<RegistryAccountStatus | null>;
   submitTransfer(request: TransferRequestInput): Promise<RegistryOperation>;
@@ -97,12 +107,12 @@ export function createRegistryApiClient(registry: RegistryId, options: RegistryA
     throw new RegistryApiError(registry, operation, details, cause === undefined ? undefined : { cause });
   };
 
-  async function call<T extends { registry: RegistryId }>(
+  async function call<T>(
     operation: string,
     path: string,
     responseSchema: z.ZodType<T>,
     init: { method: "GET" } | { method: "POST"; body: unknown },
-    { notFoundIsNull }: { notFoundIsNull: boolean },
+    { notFoundIsNull, registriesOf = (value) => [(value as { registry: RegistryId }).registry] }: { notFoundIsNull: boolean; registriesOf?: (value: T) => readonly RegistryId[] },
   ): Promise<T | null> {
     const headers: Record<string, string> = { accept: "application/json" };
     if (options.apiKey !== undefined) headers.authorization = `Bearer ${options.apiKey}`;
@@ -156,11 +166,12 @@ export function createRegistryApiClient(registry: RegistryId, options: RegistryA
         retryable: false,
       });
     }
-    if (parsed.data.registry !== registry) {
+    const other = registriesOf(parsed.data).find((r) => r !== registry);
+    if (other !== undefined) {
       return fail(operation, {
         status: response.status,
         code: "WRONG_REGISTRY",
-        message: `answer is about registry ${parsed.data.registry}: check the base URL ${baseUrl}`,
+        message: `answer is about registry ${other}: check the base URL ${baseUrl}`,
         retryable: false,
       });
     }
@@ -178,8 +189,42 @@ export function createRegistryApiClient(registry: RegistryId, options: RegistryA
     };
   }
 
+  /** Runs a search over `keys` in requests of at most REGISTRY_SEARCH_LIMIT, concurrently. */
+  async function search<T>(keys: readonly string[], one: (chunk: string[]) => Promise<T[]>, keyOf: (item: T) => string): Promise<Map<string, T>> {
+    const unique = [...new Set(keys)];
+    const chunks: string[][] = [];
+    for (let i = 0; i < unique.length; i += REGISTRY_SEARCH_LIMIT) chunks.push(unique.slice(i, i + REGISTRY_SEARCH_LIMIT));
+    const found = new Map<string, T>();
+    for (const items of await Promise.all(chunks.map(one))) for (const item of items) found.set(keyOf(item), item);
+    return found;
+  }
+
   return {
     registry,
+    getOperations: (operationIds) =>
+      search(
+        operationIds,
+        async (chunk) =>
+          (
+            (await call("getOperations", registryApiPaths.operationSearch, operationSearchResultSchema, { method: "POST", body: { operationIds: chunk } }, {
+              notFoundIsNull: false,
+              registriesOf: (r) => r.operations.map((o) => o.registry),
+            })) as z.infer<typeof operationSearchResultSchema>
+          ).operations,
+        (op) => op.operationId,
+      ),
+    getSerialBlockStatuses: (serials) =>
+      search(
+        serials,
+        async (chunk) =>
+          (
+            (await call("getSerialBlockStatuses", registryApiPaths.serialBlockSearch, serialBlockSearchResultSchema, { method: "POST", body: { serials: chunk } }, {
+              notFoundIsNull: false,
+              registriesOf: (r) => r.serialBlocks.map((b) => b.registry),
+            })) as z.infer<typeof serialBlockSearchResultSchema>
+          ).serialBlocks,
+        (block) => block.serial,
+      ),
     getSerialBlockStatus: (serial) =>
       call("getSerialBlockStatus", registryApiPaths.serialBlock(serial), serialBlockStatusSchema, { method: "GET" }, { notFoundIsNull: true }),
     getOperation: (operationId) =>

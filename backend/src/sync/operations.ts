@@ -40,19 +40,23 @@ export interface OperationUpdate extends OperationRef {
   readonly error?: string;
 }
 
-/** Records what became of each operation (and counts the attempt). @returns registry confirmation times of the applied ones. */
+/**
+ * Records what became of each operation (and counts the attempt). An operation recorded `applied`
+ * stays applied: a later pass that finds its effect already on-chain (a duplicate job) does not
+ * rewrite it to `already-done`. @returns registry confirmation times of the updated ones.
+ */
 export async function updateOperations(db: Queryable, updates: readonly OperationUpdate[]): Promise<Map<string, { confirmedAt: Date; kind: string | null }>> {
   const out = new Map<string, { confirmedAt: Date; kind: string | null }>();
   if (updates.length === 0) return out;
   const result = await db.query<{ registry: string; operation_id: string; registry_confirmed_at: Date; kind: string | null }>(
     `UPDATE sync_operations AS o SET
-       state = u.state,
+       state = CASE WHEN o.state = 'applied' THEN o.state ELSE u.state END,
        kind = COALESCE(u.kind, o.kind),
        transaction_hash = COALESCE(u.transaction_hash, o.transaction_hash),
-       last_error = u.error,
+       last_error = CASE WHEN o.state = 'applied' THEN o.last_error ELSE u.error END,
        attempts = o.attempts + 1,
        updated_at = now(),
-       applied_at = CASE WHEN u.state = 'applied' THEN now() ELSE o.applied_at END
+       applied_at = CASE WHEN o.state = 'applied' THEN o.applied_at WHEN u.state = 'applied' THEN now() ELSE o.applied_at END
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
           AS u(registry, operation_id, state, kind, transaction_hash, error)
      WHERE o.registry = u.registry AND o.operation_id = u.operation_id
@@ -90,6 +94,14 @@ export async function touchOperations(db: Queryable, operations: readonly Operat
      WHERE o.registry = u.registry AND o.operation_id = u.operation_id AND o.state = 'queued'`,
     [operations.map((o) => o.registry), operations.map((o) => o.operationId)],
   );
+}
+
+/** How many operations are in each state (states with none are 0). */
+export async function countOperations(db: Queryable): Promise<Record<OperationState, number>> {
+  const result = await db.query<{ state: OperationState; n: string }>("SELECT state, count(*) AS n FROM sync_operations GROUP BY state");
+  const counts: Record<OperationState, number> = { queued: 0, applied: 0, "already-done": 0, refused: 0, failed: 0 };
+  for (const row of result.rows) counts[row.state] = Number(row.n);
+  return counts;
 }
 
 export interface OperationRow {

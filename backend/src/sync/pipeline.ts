@@ -15,7 +15,7 @@ import type pg from "pg";
 import type { Address, PublicClient } from "viem";
 import { oracleQuorumAbi } from "../chain/abis";
 import type { Deployment } from "../chain/deployment";
-import { collectQuorum, QuorumNotReachedError, type CollectedQuorum } from "../oracle/aggregator";
+import { collectQuorums, type CollectedQuorum } from "../oracle/aggregator";
 import type { AttestationSubmitter, SubmissionOutcome } from "../oracle/submitter";
 import type { SyncMetrics } from "./metrics";
 import { operationKey, touchOperations, updateOperations, type OperationRef, type OperationUpdate } from "./operations";
@@ -50,21 +50,28 @@ export interface SyncPipelineOptions {
   readonly metrics?: SyncMetrics;
   /** Jobs taken at once (and so attestations per round of transactions). Default 100. */
   readonly batchSize?: number;
-  /** Quorum collections running at once (each asks every node). Default 16. */
-  readonly collectConcurrency?: number;
   /** How long a signature stays valid. Default 600 s. */
   readonly attestationTtlSeconds?: number;
   readonly nodeTimeoutMs?: number;
   /** pg-boss retries of a job. Default 12 (first delay `retryDelaySeconds`, doubling). */
   readonly retryLimit?: number;
   readonly retryDelaySeconds?: number;
-  /** Worker polling interval (pg-boss minimum 0.5). Default 0.5. */
+  /** Worker polling interval (pg-boss minimum 0.5; workers are also woken on every enqueue). Default 0.5. */
   readonly pollingIntervalSeconds?: number;
+  /** Batches in flight at once (pg-boss workers). Default 2. */
+  readonly workers?: number;
+  /** pg-boss schema (to find live jobs). Default `pgboss`. */
+  readonly queueSchema?: string;
 }
 
 export interface SyncPipeline {
-  /** Queues jobs for these operations (after they are recorded) and wakes the worker. */
+  /** Queues jobs for these operations (after they are recorded) and wakes the workers. */
   enqueue(operations: readonly OperationRef[]): Promise<void>;
+  /**
+   * Queues jobs again for those of `operations` that have no live job (waiting, retrying or
+   * running) — the reconciler's sweep of operations queued for long. @returns the re-queued ones.
+   */
+  requeueLost(operations: readonly OperationRef[]): Promise<OperationRef[]>;
   /** Jobs waiting or being retried. */
   queueDepth(): Promise<number>;
   stop(): Promise<void>;
@@ -80,20 +87,49 @@ export async function startSyncPipeline(options: SyncPipelineOptions): Promise<S
     retryBackoff: true,
     expireInSeconds: 300,
   });
-  const workerId = await boss.work<OperationRef>(
-    ATTEST_QUEUE,
-    { batchSize: options.batchSize ?? 100, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 },
-    async (jobs) => {
-      await processBatch(options, jobs);
-    },
-  );
+  const schema = options.queueSchema ?? "pgboss";
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`queue schema ${JSON.stringify(schema)} is not a plain lower-case SQL identifier`);
+  const batchSize = options.batchSize ?? 100;
+  // Several workers, so one batch collects signatures while another is on its way on-chain (the
+  // submitter keeps the submitting key's transactions in order).
+  const workerIds: string[] = [];
+  for (let i = 0; i < Math.max(1, options.workers ?? 2); i++) {
+    const id: string = await boss.work<OperationRef>(
+      ATTEST_QUEUE,
+      { batchSize, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5 },
+      async (jobs) => {
+        // A full batch means more are waiting: fetch again right away instead of after the interval.
+        if (jobs.length === batchSize) boss.notifyWorker(id);
+        await processBatch(options, jobs);
+      },
+    );
+    workerIds.push(id);
+  }
+  const wake = () => {
+    for (const id of workerIds) boss.notifyWorker(id);
+  };
+  const enqueue = async (operations: readonly OperationRef[]): Promise<void> => {
+    if (operations.length === 0) return;
+    await boss.insert(operations.map((op) => ({ name: ATTEST_QUEUE, data: { registry: op.registry, operationId: op.operationId } })));
+    await touchOperations(options.pool, operations);
+    wake();
+  };
   options.metrics?.setQueueDepthSource(() => boss.getQueueSize(ATTEST_QUEUE));
   return {
-    async enqueue(operations) {
-      if (operations.length === 0) return;
-      await boss.insert(operations.map((op) => ({ name: ATTEST_QUEUE, data: { registry: op.registry, operationId: op.operationId } })));
-      await touchOperations(options.pool, operations);
-      boss.notifyWorker(workerId);
+    enqueue,
+    async requeueLost(operations) {
+      if (operations.length === 0) return [];
+      // An operation whose job is still waiting, retrying or running is not lost: leave it alone.
+      const live = await options.pool.query<{ registry: string; operation_id: string }>(
+        `SELECT DISTINCT data->>'registry' AS registry, data->>'operationId' AS operation_id FROM ${schema}.job
+         WHERE name = $1 AND state < 'completed' AND data->>'operationId' = ANY($2::text[])`,
+        [ATTEST_QUEUE, operations.map((op) => op.operationId)],
+      );
+      const alive = new Set(live.rows.map((row) => operationKey(row.registry, row.operation_id)));
+      const lost = operations.filter((op) => !alive.has(operationKey(op.registry, op.operationId)));
+      await touchOperations(options.pool, operations.filter((op) => alive.has(operationKey(op.registry, op.operationId))));
+      await enqueue(lost);
+      return lost;
     },
     queueDepth: () => boss.getQueueSize(ATTEST_QUEUE),
     async stop() {
@@ -110,6 +146,7 @@ interface Job {
 async function processBatch(options: SyncPipelineOptions, jobs: readonly Job[]): Promise<void> {
   const { publicClient, deployment, logger } = options;
   const quorum = deployment.contracts.quorum;
+  const started = Date.now();
   const [signers, threshold] = await Promise.all([
     publicClient.readContract({ address: quorum, abi: oracleQuorumAbi, functionName: "signers" }),
     publicClient.readContract({ address: quorum, abi: oracleQuorumAbi, functionName: "threshold" }),
@@ -125,36 +162,41 @@ async function processBatch(options: SyncPipelineOptions, jobs: readonly Job[]):
   const retry: { job: Job; reason: string }[] = [];
   const ready: { key: string; quorum: CollectedQuorum; ref: OperationRef }[] = [];
 
-  await forEachLimited([...byKey.entries()], options.collectConcurrency ?? 16, async ([key, group]) => {
-      const ref = group[0].data;
-      try {
-        const collected = await collectQuorum({
-          nodeUrls: options.nodeUrls,
-          request: { registry: ref.registry, operationId: ref.operationId, deadline },
-          threshold,
-          signers: signers as readonly Address[],
-          chainId: deployment.chainId,
-          quorumAddress: quorum,
-          timeoutMs: options.nodeTimeoutMs ?? 10_000,
-        });
-        ready.push({ key, quorum: collected, ref });
-      } catch (error) {
-        if (!(error instanceof QuorumNotReachedError)) throw error;
-        const codes = error.failures.map((f) => f.code);
-        const settled = codes.filter((c) => c === "ALREADY_SETTLED").length;
-        const final = codes.filter((c) => c !== undefined && FINAL_REFUSALS.has(c)).length;
-        if (settled >= threshold) {
-          updates.push({ ...ref, state: "already-done" });
-        } else if (final >= threshold) {
-          updates.push({ ...ref, state: "refused", error: error.message });
-        } else {
-          updates.push({ ...ref, state: "queued", error: error.message });
-          for (const job of group) retry.push({ job, reason: error.message });
-        }
-      }
+  // Every node gets the whole batch in one request; each settles as soon as a quorum agrees.
+  const groups = [...byKey.entries()];
+  const collected = await collectQuorums({
+    nodeUrls: options.nodeUrls,
+    requests: groups.map(([, group]) => ({ registry: group[0].data.registry, operationId: group[0].data.operationId, deadline })),
+    threshold,
+    signers: signers as readonly Address[],
+    chainId: deployment.chainId,
+    quorumAddress: quorum,
+    timeoutMs: options.nodeTimeoutMs ?? 10_000,
+  });
+  const quorumsAt = Date.now();
+  groups.forEach(([key, group], index) => {
+    const ref = group[0].data;
+    const outcome = collected[index];
+    if (outcome.ok) {
+      ready.push({ key, quorum: outcome.quorum, ref });
+      return;
+    }
+    const error = outcome.error;
+    const codes = error.failures.map((f) => f.code);
+    const settled = codes.filter((c) => c === "ALREADY_SETTLED").length;
+    const final = codes.filter((c) => c !== undefined && FINAL_REFUSALS.has(c)).length;
+    if (settled >= threshold) {
+      updates.push({ ...ref, state: "already-done" });
+    } else if (final >= threshold) {
+      updates.push({ ...ref, state: "refused", error: error.message });
+    } else {
+      updates.push({ ...ref, state: "queued", error: error.message });
+      for (const job of group) retry.push({ job, reason: error.message });
+    }
   });
 
   const outcomes: SubmissionOutcome[] = ready.length === 0 ? [] : await options.submitter.submit(ready.map(({ key, quorum: q }) => ({ key, quorum: q })));
+  const submittedAt = Date.now();
   const kinds = new Map(ready.map((r) => [r.key, { kind: r.quorum.attestation.kind, ref: r.ref }]));
   const applied: string[] = [];
   for (const outcome of outcomes) {
@@ -181,20 +223,13 @@ async function processBatch(options: SyncPipelineOptions, jobs: readonly Job[]):
     }
     for (const update of updates) if (update.state !== "queued") metrics.attestations.inc({ outcome: update.state });
   }
-  for (const { job, reason } of retry) {
-    await options.boss.fail(ATTEST_QUEUE, job.id, { reason });
+  if (retry.length > 0) {
+    // The reasons are in sync_operations.last_error.
+    await options.boss.fail(ATTEST_QUEUE, retry.map(({ job }) => job.id));
+    logger.warn({ retrying: retry.length, example: retry[0].reason }, "sync: operations will be retried");
   }
-  if (retry.length > 0) logger.warn({ retrying: retry.length, example: retry[0].reason }, "sync: operations will be retried");
-}
-
-/** Runs `work` over `items` with at most `limit` running at once. */
-async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      await work(item);
-    }
-  });
-  await Promise.all(lanes);
+  logger.debug(
+    { jobs: jobs.length, quorums: ready.length, collectMs: quorumsAt - started, submitMs: submittedAt - quorumsAt, recordMs: Date.now() - submittedAt },
+    "sync: batch processed",
+  );
 }

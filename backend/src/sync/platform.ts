@@ -193,6 +193,7 @@ export async function startSyncPlatform(options: StartSyncPlatformOptions): Prom
       logger,
       metrics,
       batchSize: options.batchSize,
+      queueSchema: options.queueSchema ?? "pgboss",
       retryDelaySeconds: options.retryDelaySeconds,
       retryLimit: options.retryLimit,
     });
@@ -236,6 +237,7 @@ export async function startSyncPlatform(options: StartSyncPlatformOptions): Prom
       registryUrl: options.registryUrl,
       feed: `registry:${options.registryUrl}`,
       enqueue: (ops) => pipeline.enqueue(ops),
+      requeue: (ops) => pipeline.requeueLost(ops),
       logger,
       intervalMs: options.reconcileIntervalMs ?? 5_000,
       staleAfterMs: options.staleAfterMs,

@@ -3,7 +3,8 @@
  * (`GET {registry}/v1/changes?after=<cursor>`) from the cursor stored in `sync_cursors`, record
  * every operation it reports settled that the platform has not heard of (a lost webhook), and hand
  * those to the pipeline; also re-enqueue operations whose job went missing (queued for longer than
- * `staleAfterMs`). The cursor is stored after the operations it covers: a crash re-reads a page,
+ * `staleAfterMs` and with no job waiting, retrying or running — an operation in flight is never
+ * queued twice). The cursor is stored after the operations it covers: a crash re-reads a page,
  * never skips one.
  */
 import type { Logger } from "pino";
@@ -20,6 +21,11 @@ export interface ReconcilerOptions {
   /** Name of this feed's cursor. */
   readonly feed: string;
   readonly enqueue: (operations: readonly OperationRef[]) => Promise<void>;
+  /**
+   * Re-queues operations queued for longer than `staleAfterMs` whose job is gone; @returns those
+   * re-queued. Default: `enqueue` them all (only right when nothing else could be holding a job).
+   */
+  readonly requeue?: (operations: readonly OperationRef[]) => Promise<readonly OperationRef[]>;
   readonly logger: Logger;
   readonly pageSize?: number;
   /** Queued operations untouched for this long are enqueued again. Default 30 000 ms. */
@@ -73,8 +79,14 @@ export async function reconcileOnce(options: ReconcilerOptions): Promise<Reconci
     if (!page.hasMore || page.changes.length === 0) break;
   }
   const stale = await staleQueuedOperations(options.pool, options.staleAfterMs ?? 30_000);
-  if (stale.length > 0) await options.enqueue(stale);
-  return { changesRead, recovered, requeued: stale.length, cursor };
+  let requeued = 0;
+  if (stale.length > 0) {
+    if (options.requeue === undefined) {
+      await options.enqueue(stale);
+      requeued = stale.length;
+    } else requeued = (await options.requeue(stale)).length;
+  }
+  return { changesRead, recovered, requeued, cursor };
 }
 
 async function readCursor(pool: pg.Pool, feed: string): Promise<number> {

@@ -11,6 +11,8 @@ import type { z } from "zod";
 import { detectRegistry } from "../adapter";
 import {
   lockRequestSchema,
+  operationSearchRequestSchema,
+  serialBlockSearchRequestSchema,
   redemptionRequestSchema,
   retirementRequestSchema,
   requestIdSchema,
@@ -47,6 +49,26 @@ export function adapterApiRouter(simulator: RegistrySimulator): express.Router {
     if (found === undefined) throw new SimulatorApiError(404, "NOT_FOUND", `no registry ${JSON.stringify(req.params.registry)}: use verra, gold_standard or ccts`);
     return found;
   };
+
+  // Searches (many records per request, capped like the real registries' search and list APIs).
+  router.post("/operations/search", (req, res) => {
+    const registry = registryOf(req);
+    const body = parseInput(operationSearchRequestSchema, req.body, "body");
+    const operations: RegistryOperation[] = [];
+    for (const id of new Set(body.operationIds)) {
+      const request = simulator.processor.get(id);
+      const operation = request === undefined ? undefined : toRegistryOperation(simulator, request);
+      if (operation !== undefined && operation.registry === registry) operations.push(operation);
+    }
+    res.json({ operations });
+  });
+
+  router.post("/serial-blocks/search", (req, res) => {
+    const registry = registryOf(req);
+    const body = parseInput(serialBlockSearchRequestSchema, req.body, "body");
+    const serialBlocks = [...new Set(body.serials)].flatMap((serial) => serialBlockStatusOf(simulator.ledger, registry, serial) ?? []);
+    res.json({ serialBlocks });
+  });
 
   router.get("/serial-blocks/:serial", (req, res) => {
     const status = serialBlockStatusOf(simulator.ledger, registryOf(req), req.params.serial);

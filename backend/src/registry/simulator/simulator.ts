@@ -24,6 +24,8 @@ export interface RegistrySimulatorOptions {
   /** How long a webhook attempt waits for an answer. Default 15 000 ms. */
   readonly webhookAttemptTimeoutMs?: number;
   readonly webhookChaos?: Partial<WebhookChaos>;
+  /** Webhook attempts in flight per endpoint at once. Default 1 (strictly one after the other). */
+  readonly webhookConcurrency?: number;
   /** Bearer token guarding `/v1/admin/*` over HTTP; without one the admin API answers 403. */
   readonly adminToken?: string;
   /** Ids of the platform custody accounts (defaults: VCS-CARBONCLEAR-CUSTODY, GS-CARBONCLEAR-CUSTODY, CCTS-CARBONCLEAR-CUSTODY). */
@@ -82,6 +84,7 @@ export class RegistrySimulator {
       timeFactor: options.webhookTimeFactor ?? 1,
       attemptTimeoutMs: options.webhookAttemptTimeoutMs ?? 15_000,
       chaos: { ...NO_WEBHOOK_CHAOS, ...options.webhookChaos },
+      maxInFlightPerEndpoint: options.webhookConcurrency,
     });
     this.feed.onBatch((batch) => this.webhooks.dispatchBatch(batch));
     this.processor = new RequestProcessor({

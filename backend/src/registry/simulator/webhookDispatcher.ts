@@ -7,7 +7,8 @@
  *
  * Chaos (seeded, decided when a batch is dispatched): reorder a batch, send a message twice, drop
  * a first attempt (never sent, then retried on schedule), or drop a whole delivery (never sent).
- * Each endpoint gets its attempts one at a time, in the order they fall due.
+ * Each endpoint gets its attempts in the order they fall due, at most `maxInFlightPerEndpoint` at
+ * once (default one at a time).
  */
 import { randomBytes } from "node:crypto";
 import { Webhook } from "standardwebhooks";
@@ -89,6 +90,11 @@ export interface WebhookDispatcherOptions {
   /** How long an attempt waits for an answer. */
   readonly attemptTimeoutMs: number;
   readonly chaos: WebhookChaos;
+  /**
+   * Attempts sent to one endpoint at once (senders such as Svix deliver concurrently); 1 sends
+   * them strictly one after the other. Default 1.
+   */
+  readonly maxInFlightPerEndpoint?: number;
 }
 
 interface QueuedAttempt {
@@ -108,7 +114,9 @@ export class WebhookDispatcher {
   readonly #endpoints = new Map<string, WebhookEndpoint>();
   readonly #deliveries: WebhookDelivery[] = [];
   readonly #queues = new Map<string, QueuedAttempt[]>();
-  readonly #busyEndpoints = new Set<string>();
+  /** Attempts running, per endpoint. */
+  readonly #inFlight = new Map<string, number>();
+  readonly #maxInFlight: number;
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #closing = new AbortController();
   readonly #idleWaiters: (() => void)[] = [];
@@ -125,6 +133,7 @@ export class WebhookDispatcher {
     this.#timeFactor = options.timeFactor;
     this.#attemptTimeoutMs = options.attemptTimeoutMs;
     this.#chaos = options.chaos;
+    this.#maxInFlight = Math.max(1, options.maxInFlightPerEndpoint ?? 1);
   }
 
   // -- endpoints --------------------------------------------------------------------------------
@@ -248,23 +257,23 @@ export class WebhookDispatcher {
     void this.#pump(attempt.delivery.endpointId);
   }
 
-  /** Runs an endpoint's due attempts one after the other. */
-  async #pump(endpointId: string): Promise<void> {
-    if (this.#busyEndpoints.has(endpointId)) return;
-    this.#busyEndpoints.add(endpointId);
+  /** Runs an endpoint's due attempts in order, at most `maxInFlightPerEndpoint` at once. */
+  #pump(endpointId: string): void {
     const queue = this.#queues.get(endpointId) ?? [];
-    try {
-      for (let attempt = queue.shift(); attempt !== undefined; attempt = queue.shift()) {
-        try {
-          await this.#attempt(attempt);
-        } finally {
+    let inFlight = this.#inFlight.get(endpointId) ?? 0;
+    while (inFlight < this.#maxInFlight && queue.length > 0) {
+      const attempt = queue.shift() as QueuedAttempt;
+      inFlight++;
+      void this.#attempt(attempt)
+        .catch(() => undefined)
+        .finally(() => {
           this.#outstanding--;
-        }
-      }
-    } finally {
-      this.#busyEndpoints.delete(endpointId);
-      this.#notifyIfIdle();
+          this.#inFlight.set(endpointId, (this.#inFlight.get(endpointId) ?? 1) - 1);
+          this.#pump(endpointId);
+          this.#notifyIfIdle();
+        });
     }
+    this.#inFlight.set(endpointId, inFlight);
   }
 
   async #attempt(attempt: QueuedAttempt): Promise<void> {
