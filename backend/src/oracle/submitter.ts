@@ -59,6 +59,10 @@ export interface SubmitterOptions {
   readonly pollingIntervalMs?: number;
 }
 
+/** Gas limit of a multicall: a base plus a generous share per call (a tokenize uses ~0.3-0.4 M). */
+const MULTICALL_BASE_GAS = 100_000n;
+const GAS_PER_ATTESTATION = 600_000n;
+
 /** Revert names meaning "this attestation's effect is already on-chain". */
 const ALREADY_DONE_ERRORS = new Set(["AttestationAlreadyUsed", "CertificateNotPending", "RedemptionNotPending", "TradeNotLocked"]);
 
@@ -139,7 +143,10 @@ export class AttestationSubmitter {
       const data = encodeFunctionData({ abi: registryBridgeAbi, functionName: "multicall", args: [calls.map((c) => c.data)] });
       const failure = await this.#simulate(target, data);
       if (failure === undefined) {
-        outcomes.push(...(await this.#send(target, data, remaining)));
+        // A gas limit from the call count: estimating would execute the whole batch several times
+        // more (the simulation just ran it once); unused gas is not charged.
+        const gas = MULTICALL_BASE_GAS + GAS_PER_ATTESTATION * BigInt(calls.length);
+        outcomes.push(...(await this.#send(target, data, remaining, gas)));
         return outcomes;
       }
       // Find the culprits one by one; keep the rest for the next round.
@@ -303,9 +310,9 @@ export class AttestationSubmitter {
   }
 
   /** Sends one transaction and waits for it, replacing it when it is not mined in time. */
-  async #send(to: Address, data: Hex, items: readonly ReadyAttestation[]): Promise<SubmissionOutcome[]> {
+  async #send(to: Address, data: Hex, items: readonly ReadyAttestation[], gasLimit?: bigint): Promise<SubmissionOutcome[]> {
     const { walletClient, publicClient } = this.#options;
-    const gas = ((await publicClient.estimateGas({ account: this.address, to, data })) * 12n) / 10n;
+    const gas = gasLimit ?? ((await publicClient.estimateGas({ account: this.address, to, data })) * 12n) / 10n;
     const sent: Hash[] = [];
     let lastError = "";
     for (let attempt = 0; attempt < this.#maxSendAttempts; attempt++) {
