@@ -62,6 +62,10 @@ function freePort(): Promise<number> {
 async function startNodeProcesses(keys: readonly string[], env: Record<string, string>): Promise<{ urls: string[]; stop(): Promise<void> }> {
   const children: ChildProcess[] = [];
   const urls: string[] = [];
+  // Never leave a node behind, whatever ends this process.
+  process.once("exit", () => {
+    for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  });
   const stop = async () => {
     await Promise.all(
       children.map(
@@ -131,7 +135,7 @@ async function main(): Promise<void> {
     webhookSecret: secret,
     logger,
     reconcileIntervalMs: 60_000,
-    batchSize: 200,
+    batchSize: 100,
   });
   try {
     const owner = chain.users[0].address;

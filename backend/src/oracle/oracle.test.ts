@@ -13,7 +13,7 @@ import { createRegistryAdapter, registryApiBaseUrl, type RegistryAdapter } from 
 import { DEFAULT_PLATFORM_CUSTODY_ACCOUNT_IDS, type RunningRegistrySimulator } from "../registry/simulator";
 import { seedHolding, startTestSimulator, type SimulatorClient } from "../registry/simulator/testing";
 import { ledgerActions, startTestChain, testRef, type TestChain } from "../testing";
-import { collectQuorum, QuorumNotReachedError, type QuorumRequest } from "./aggregator";
+import { collectQuorum, collectQuorums, QuorumNotReachedError, type QuorumRequest } from "./aggregator";
 import { createOracleNode } from "./node";
 import { AttestationSubmitter } from "./submitter";
 import { startOracleNodeServer, type RunningOracleNodeServer } from "./server";
@@ -178,6 +178,61 @@ describe("tokenization through the oracle quorum", () => {
 
     const health = await fetch(`${nodes[0].url}/health`);
     expect(await health.json()).toEqual({ status: "ok", signer: privateKeyToAccount(chain.oracleKeys[0]).address });
+  });
+
+  describe("batches", () => {
+    it("a node answers a batch in order: signatures for what it can attest, refusals in place; bad batches get 400", async () => {
+      const [a, b] = [await lockIntoCustody(chain.users[3].address), await lockIntoCustody(chain.users[3].address)];
+      const pending = await lockIntoCustody(chain.users[3].address, { tick: false });
+      const deadline = String((await chain.latestTimestamp()) + 600n);
+      const ids = [a.operation.operationId, "no-such-operation", pending.operation.operationId, b.operation.operationId];
+      const response = await fetch(`${nodes[0].url}/v1/attestations/batch`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ requests: ids.map((operationId) => ({ registry: "VERRA", operationId, deadline })) }),
+      });
+      expect(response.status).toBe(200);
+      const { results } = (await response.json()) as { results: { ok: boolean; attestation?: { message: { lockRef: string } }; error?: { code: string } }[] };
+      expect(results.map((r) => (r.ok ? "signed" : r.error?.code))).toEqual(["signed", "OPERATION_NOT_FOUND", "NOT_COMPLETED", "signed"]);
+      expect(results[0].attestation?.message.lockRef).toBe(testRef(`lock-${a.issuance.id}`));
+      expect(results[3].attestation?.message.lockRef).toBe(testRef(`lock-${b.issuance.id}`));
+
+      for (const body of [{ requests: [] }, { requests: [{ registry: "VERRA", operationId: "x", deadline: "-1" }] }, { request: [] }]) {
+        const bad = await fetch(`${nodes[0].url}/v1/attestations/batch`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+        expect(bad.status).toBe(400);
+        expect(((await bad.json()) as { error: { code: string } }).error.code).toBe("INVALID_REQUEST");
+      }
+      sim.control.tick();
+    });
+
+    it("collects a quorum per request from whole-batch answers, with one node down, and submits them in one transaction", async () => {
+      const owner = chain.users[4].address;
+      await ledgerActions(chain).kyc(owner);
+      const locks = [await lockIntoCustody(owner), await lockIntoCustody(owner), await lockIntoCustody(owner)];
+      const deadline = (await chain.latestTimestamp()) + 600n;
+      const down = await startNode(chain.oracleKeys[2]);
+      await down.close();
+      const requests: QuorumRequest[] = [...locks.map((l) => ({ registry: "VERRA" as const, operationId: l.operation.operationId, deadline })), { registry: "VERRA", operationId: "no-such-operation", deadline }];
+      const outcomes = await collectQuorums({
+        nodeUrls: [nodes[0].url, nodes[1].url, down.url],
+        requests,
+        threshold: chain.threshold,
+        signers: quorumSigners,
+        chainId: chain.chainId,
+        quorumAddress: chain.deployment.contracts.quorum,
+        timeoutMs: 5_000,
+      });
+      expect(outcomes.map((o) => o.ok)).toEqual([true, true, true, false]);
+      const refused = outcomes[3];
+      // Settled as soon as the nodes left could no longer make a quorum (the dead node's failure may come first).
+      expect(!refused.ok && refused.error).toBeInstanceOf(QuorumNotReachedError);
+      expect(!refused.ok && refused.error.failures.some((f) => f.code === "OPERATION_NOT_FOUND")).toBe(true);
+      const ready = outcomes.flatMap((o, i) => (o.ok ? [{ key: `lock-${i}`, quorum: o.quorum }] : []));
+      expect(ready.every((r) => r.quorum.signers.length === chain.threshold)).toBe(true);
+      const submitted = await new AttestationSubmitter({ walletClient: submitter(), publicClient: chain.publicClient, deployment: chain.deployment }).submit(ready);
+      expect(submitted.map((o) => o.status)).toEqual(["applied", "applied", "applied"]);
+      expect(new Set(submitted.map((o) => (o.status === "applied" ? o.transactionHash : "")).values()).size).toBe(1);
+    });
   });
 
   describe("aggregation against faulty nodes", () => {

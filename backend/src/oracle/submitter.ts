@@ -53,15 +53,19 @@ export interface SubmitterOptions {
   readonly receiptTimeoutMs?: number;
   /** Sends of one transaction before giving up. Default 4. */
   readonly maxSendAttempts?: number;
-  /** Calls per multicall transaction (bounded by the block gas limit: a tokenize costs ~0.3 M gas). Default 40. */
+  /** Calls per multicall transaction (bounded by the 2^24 per-transaction gas cap: a tokenize costs ~0.3 M gas). Default 40. */
   readonly maxCallsPerTransaction?: number;
   /** Receipt polling. Default 50 ms. */
   readonly pollingIntervalMs?: number;
 }
 
-/** Gas limit of a multicall: a base plus a generous share per call (a tokenize uses ~0.3-0.4 M). */
-const MULTICALL_BASE_GAS = 100_000n;
-const GAS_PER_ATTESTATION = 600_000n;
+/**
+ * Gas limit of a multicall: a base plus a share per call (a tokenize uses ~0.29 M inside a batch,
+ * ~0.4 M alone), never above the per-transaction cap of EIP-7825 (2^24), which Hardhat enforces.
+ */
+const MULTICALL_BASE_GAS = 300_000n;
+const GAS_PER_ATTESTATION = 350_000n;
+const TRANSACTION_GAS_CAP = 16_777_216n;
 
 /** Revert names meaning "this attestation's effect is already on-chain". */
 const ALREADY_DONE_ERRORS = new Set(["AttestationAlreadyUsed", "CertificateNotPending", "RedemptionNotPending", "TradeNotLocked"]);
@@ -145,7 +149,8 @@ export class AttestationSubmitter {
       if (failure === undefined) {
         // A gas limit from the call count: estimating would execute the whole batch several times
         // more (the simulation just ran it once); unused gas is not charged.
-        const gas = MULTICALL_BASE_GAS + GAS_PER_ATTESTATION * BigInt(calls.length);
+        const wanted = MULTICALL_BASE_GAS + GAS_PER_ATTESTATION * BigInt(calls.length);
+        const gas = wanted < TRANSACTION_GAS_CAP ? wanted : TRANSACTION_GAS_CAP;
         outcomes.push(...(await this.#send(target, data, remaining, gas)));
         return outcomes;
       }

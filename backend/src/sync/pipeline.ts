@@ -52,6 +52,7 @@ export interface SyncPipelineOptions {
   readonly batchSize?: number;
   /** How long a signature stays valid. Default 600 s. */
   readonly attestationTtlSeconds?: number;
+  /** How long a node has for a batch: this (default 10 000 ms) plus 100 ms per operation. */
   readonly nodeTimeoutMs?: number;
   /** pg-boss retries of a job. Default 12 (first delay `retryDelaySeconds`, doubling). */
   readonly retryLimit?: number;
@@ -171,7 +172,8 @@ async function processBatch(options: SyncPipelineOptions, jobs: readonly Job[]):
     signers: signers as readonly Address[],
     chainId: deployment.chainId,
     quorumAddress: quorum,
-    timeoutMs: options.nodeTimeoutMs ?? 10_000,
+    // A node answers the whole batch at once: give it time in proportion.
+    timeoutMs: (options.nodeTimeoutMs ?? 10_000) + 100 * groups.length,
   });
   const quorumsAt = Date.now();
   groups.forEach(([key, group], index) => {
