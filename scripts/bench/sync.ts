@@ -27,7 +27,7 @@ import { keccak256, stringToHex } from "viem";
 import { carbonCreditAbi } from "../../backend/src/chain/abis";
 import { walletClientFor } from "../../backend/src/chain/clients";
 import { writeDeployment } from "../../backend/src/chain/deployment";
-import { openDatabase, runMigrations } from "../../backend/src/db";
+import { openTestDatabase } from "../../backend/src/db/testing";
 import { startRegistrySimulator } from "../../backend/src/registry/simulator";
 import { countOperations, listOperations } from "../../backend/src/sync/operations";
 import { startSyncPlatform } from "../../backend/src/sync/platform";
@@ -114,8 +114,9 @@ async function main(): Promise<void> {
 
   const chain = await startTestChain();
   const sim = await startRegistrySimulator({ seed: 11, cycleMs: null, webhookTimeFactor: 0.001, webhookConcurrency });
-  const db = await openDatabase({ pgliteInMemory: true, dataDir: "", databasePoolMax: 1 });
-  await runMigrations(db.pool);
+  // PostgreSQL when TEST_DATABASE_URL is set (the server .ci/run starts), else embedded PGlite:
+  // PGlite runs on this process's event loop, next to the chain, the simulator and the pipeline.
+  const db = await openTestDatabase();
   const secret = `whsec_${Buffer.from("bench-sync-webhook-secret").toString("base64")}`;
   const inProcessNodes = process.argv.includes("--in-process-nodes");
   const tmp = mkdtempSync(path.join(os.tmpdir(), "bench-sync-"));
@@ -126,6 +127,7 @@ async function main(): Promise<void> {
     : await startNodeProcesses(chain.oracleKeys, { REGISTRY_SIM_URL: sim.url, RPC_URL: chain.rpcUrl, CARBONCLEAR_DEPLOYMENT_FILE: deploymentFile });
   const platform = await startSyncPlatform({
     db,
+    queueSchema: db.schema,
     publicClient: chain.publicClient,
     deployment: chain.deployment,
     submitterWallet: walletClientFor(chain.rpcUrl, chain.chainId, chain.users[9]),
@@ -196,13 +198,14 @@ async function main(): Promise<void> {
     const result = {
       benchmark: "sync",
       description:
-        "N custody locks confirmed by the registry simulator, N/cycles per processing cycle → Standard Webhooks (concurrent deliveries) → intake (PGlite, group commit) → pg-boss (batch fetch) → 3 oracle node HTTP services (separate processes by default), each asked for the whole batch at once (2-of-3; each node reads the registry with search requests and the chain) → RegistryBridge.multicall(tokenize…) on an in-process Hardhat chain",
+        "N custody locks confirmed by the registry simulator, N/cycles per processing cycle → Standard Webhooks (concurrent deliveries) → intake (group commit) → pg-boss (batch fetch) → 3 oracle node HTTP services (separate processes by default), each asked for the whole batch at once (2-of-3; each node reads the registry with search requests and the chain) → RegistryBridge.multicall(tokenize…) on an in-process Hardhat chain",
       date: new Date().toISOString(),
       events,
       cycles,
       cycleMs,
       offeredEventsPerSecond: Math.round((perCycle * 1000) / cycleMs),
       webhookConcurrency,
+      database: db.schema === undefined ? "PGlite in memory (embedded default), one connection" : "PostgreSQL (TEST_DATABASE_URL)",
       oracleNodes: inProcessNodes ? "3 in-process HTTP servers" : "3 separate processes (scripts/oracle-node.ts)",
       applied: applied.length,
       notAppliedWithinCap: events - applied.length,
