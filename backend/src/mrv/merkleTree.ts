@@ -125,6 +125,19 @@ export class LeafHashCollector {
     this.count += 1;
   }
 
+  /** Adds every 32-byte hash of `hashes` (a multiple of 32 bytes) at once. */
+  addAll(hashes: Uint8Array): void {
+    if (hashes.length % WORD !== 0) throw new MerkleDatasetError("leaf hashes are 32 bytes each");
+    const needed = this.count * WORD + hashes.length;
+    if (needed > this.buffer.length) {
+      const grown = Buffer.alloc(Math.max(needed, this.buffer.length * 2));
+      this.buffer.copy(grown);
+      this.buffer = grown;
+    }
+    this.buffer.set(hashes, this.count * WORD);
+    this.count += hashes.length / WORD;
+  }
+
   get length(): number {
     return this.count;
   }
@@ -163,16 +176,41 @@ export function sortLeafHashes(hashes: Buffer): Buffer {
     start = end;
   }
   const out = Buffer.alloc(hashes.length);
-  for (let i = 0; i < n; i++) hashes.copy(out, i * WORD, order[i] * WORD, (order[i] + 1) * WORD);
+  const from = words(hashes);
+  const to = words(out);
+  for (let i = 0; i < n; i++) copyWord(from, order[i], to, i);
   return out;
 }
 
 /** keccak256 of the two 32-byte nodes in ascending byte order (OpenZeppelin's commutative node hash). */
-function hashPair(keccak: Keccak256, tree: Buffer, left: number, right: number, pair: Buffer): Uint8Array {
+function hashPair(keccak: Keccak256, tree: Buffer, treeWords: Uint32Array, left: number, right: number, pair: Buffer, pairWords: Uint32Array): Uint8Array {
   const leftFirst = compareWords(tree, left, right) <= 0;
-  tree.copy(pair, leftFirst ? 0 : WORD, left * WORD, (left + 1) * WORD);
-  tree.copy(pair, leftFirst ? WORD : 0, right * WORD, (right + 1) * WORD);
+  copyWord(treeWords, left, pairWords, leftFirst ? 0 : 1);
+  copyWord(treeWords, right, pairWords, leftFirst ? 1 : 0);
   return keccak.hash(pair);
+}
+
+/**
+ * `buffer` as 32-bit words over the same memory; a copy when it is not 4-byte aligned (only ever
+ * for inputs: the buffers written through these views come from Buffer.alloc, which is aligned).
+ */
+function words(buffer: Uint8Array): Uint32Array {
+  if (buffer.byteOffset % 4 === 0) return new Uint32Array(buffer.buffer, buffer.byteOffset, buffer.length / 4);
+  return new Uint32Array(Uint8Array.from(buffer).buffer);
+}
+
+/** Copies 32-byte word `fromWord` of `from` to word `toWord` of `to` (both as 32-bit words). */
+function copyWord(from: Uint32Array, fromWord: number, to: Uint32Array, toWord: number): void {
+  const f = fromWord * 8;
+  const t = toWord * 8;
+  to[t] = from[f];
+  to[t + 1] = from[f + 1];
+  to[t + 2] = from[f + 2];
+  to[t + 3] = from[f + 3];
+  to[t + 4] = from[f + 4];
+  to[t + 5] = from[f + 5];
+  to[t + 6] = from[f + 6];
+  to[t + 7] = from[f + 7];
 }
 
 export interface FlatMerkleTree {
@@ -190,9 +228,12 @@ export function buildFlatTree(sortedLeaves: Buffer, keccak: Keccak256): FlatMerk
   if (!Number.isInteger(n) || n === 0) throw new MerkleDatasetError("a dataset needs at least one record to have a Merkle root");
   const size = 2 * n - 1;
   const tree = Buffer.alloc(size * WORD);
-  for (let i = 0; i < n; i++) sortedLeaves.copy(tree, (size - 1 - i) * WORD, i * WORD, (i + 1) * WORD);
+  const treeWords = words(tree);
+  const leafWords = words(sortedLeaves);
+  for (let i = 0; i < n; i++) copyWord(leafWords, i, treeWords, size - 1 - i);
   const pair = Buffer.alloc(2 * WORD);
-  for (let i = size - 1 - n; i >= 0; i--) tree.set(hashPair(keccak, tree, 2 * i + 1, 2 * i + 2, pair), i * WORD);
+  const pairWords = words(pair);
+  for (let i = size - 1 - n; i >= 0; i--) tree.set(hashPair(keccak, tree, treeWords, 2 * i + 1, 2 * i + 2, pair, pairWords), i * WORD);
   const node = (i: number) => tree.subarray(i * WORD, (i + 1) * WORD);
   const positionOf = (hash: Uint8Array): number => {
     let lo = 0;

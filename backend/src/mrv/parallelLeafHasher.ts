@@ -38,8 +38,7 @@ export class ParallelLeafHasher {
     this.collector = new LeafHashCollector(expectedLeaves);
     this.worker = new Worker(WORKER_FILE);
     this.worker.on("message", (message: { hashes: ArrayBuffer }) => {
-      const hashes = new Uint8Array(message.hashes);
-      for (let i = 0; i < hashes.length; i += 32) this.collector.add(hashes.subarray(i, i + 32));
+      this.collector.addAll(new Uint8Array(message.hashes));
       this.inFlight -= 1;
       this.wake();
     });
