@@ -142,24 +142,9 @@ export async function collectQuorum(options: CollectQuorumOptions): Promise<Coll
 
   async function askNode(nodeUrl: string): Promise<NodeFailure | { digest: Hash; attestation: UnsignedAttestation; valid: ValidSignature }> {
     const failure = (reason: string, code?: string): NodeFailure => ({ nodeUrl, reason, ...(code === undefined ? {} : { code }) });
-    let response: Response;
-    try {
-      response = await fetchFn(`${nodeUrl.replace(/\/+$/, "")}${ORACLE_API_PATHS.attest}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json" },
-        body,
-        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(options.timeoutMs)]),
-      });
-    } catch (error) {
-      return failure(`unreachable: ${(error as Error).message}`);
-    }
-    const json: unknown = await response.json().catch(() => undefined);
-    if (!response.ok) {
-      const refusal = oracleErrorBodySchema.safeParse(json);
-      return refusal.success
-        ? failure(`HTTP ${response.status} ${refusal.data.error.message}`, refusal.data.error.code)
-        : failure(`HTTP ${response.status}`);
-    }
+    const answer = await postToNode(fetchFn, nodeUrl, ORACLE_API_PATHS.attest, body, AbortSignal.any([abort.signal, AbortSignal.timeout(options.timeoutMs)]));
+    if (!answer.ok) return failure(answer.reason, answer.code);
+    const json = answer.json;
     const parsed = signedAttestationSchema.safeParse(json);
     if (!parsed.success) return failure(`malformed answer: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
     const { kind, signer, signature, message } = signedAttestationFromJson(parsed.data);
@@ -306,22 +291,9 @@ export async function collectQuorums(options: CollectQuorumsOptions): Promise<Qu
   }
 
   async function askNode(nodeUrl: string): Promise<BatchResult[] | string> {
-    let response: Response;
-    try {
-      response = await fetchFn(`${nodeUrl.replace(/\/+$/, "")}${ORACLE_API_PATHS.attestBatch}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json" },
-        body,
-        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(options.timeoutMs)]),
-      });
-    } catch (error) {
-      return `unreachable: ${(error as Error).message}`;
-    }
-    const json: unknown = await response.json().catch(() => undefined);
-    if (!response.ok) {
-      const refusal = oracleErrorBodySchema.safeParse(json);
-      return refusal.success ? `HTTP ${response.status} ${refusal.data.error.message}` : `HTTP ${response.status}`;
-    }
+    const answer = await postToNode(fetchFn, nodeUrl, ORACLE_API_PATHS.attestBatch, body, AbortSignal.any([abort.signal, AbortSignal.timeout(options.timeoutMs)]));
+    if (!answer.ok) return answer.reason;
+    const json = answer.json;
     const parsed = attestationBatchResponseSchema.safeParse(json);
     if (!parsed.success) return `malformed answer: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
     if (parsed.data.results.length !== options.requests.length) return `malformed answer: ${parsed.data.results.length} results for ${options.requests.length} requests`;
@@ -335,3 +307,28 @@ export async function collectQuorums(options: CollectQuorumsOptions): Promise<Qu
 type BatchResult =
   | { readonly ok: true; readonly attestation: SignedAttestation; readonly rawMessage: string }
   | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
+
+/** POSTs `body` to `path` of an oracle node: its JSON answer, or why there is no usable one (with the node's error code when it refused). */
+async function postToNode(
+  fetchFn: FetchLike,
+  nodeUrl: string,
+  path: string,
+  body: string,
+  signal: AbortSignal,
+): Promise<{ readonly ok: true; readonly json: unknown } | { readonly ok: false; readonly reason: string; readonly code?: string }> {
+  let response: Response;
+  try {
+    response = await fetchFn(`${nodeUrl.replace(/\/+$/, "")}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body,
+      signal,
+    });
+  } catch (error) {
+    return { ok: false, reason: `unreachable: ${(error as Error).message}` };
+  }
+  const json: unknown = await response.json().catch(() => undefined);
+  if (response.ok) return { ok: true, json };
+  const refusal = oracleErrorBodySchema.safeParse(json);
+  return refusal.success ? { ok: false, reason: `HTTP ${response.status} ${refusal.data.error.message}`, code: refusal.data.error.code } : { ok: false, reason: `HTTP ${response.status}` };
+}

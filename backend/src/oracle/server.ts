@@ -13,12 +13,17 @@
 import express from "express";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import type { z } from "zod";
 import { AttestationRefusedError, RegistryUnavailableError } from "./errors";
 import type { OracleNode } from "./node";
 import { attestationBatchRequestSchema, attestationRequestSchema, ORACLE_API_PATHS, signedAttestationToJson, type AttestationBatchResponseJson } from "./wire";
 import { startHttpServer, type RunningServer } from "../api/server";
 
 const errorBody = (code: string, message: string) => ({ error: { code, message } });
+
+/** The 400 body naming every field at fault. */
+const invalidRequestBody = (error: z.ZodError) =>
+  errorBody("INVALID_REQUEST", error.issues.map((i) => `${i.path.map(String).join(".") || "(body)"}: ${i.message}`).join("; "));
 
 export function createOracleNodeApp(node: OracleNode, options: { metrics?: Registry; logger?: Logger } = {}): express.Express {
   const app = express();
@@ -40,8 +45,7 @@ export function createOracleNodeApp(node: OracleNode, options: { metrics?: Regis
   app.post(ORACLE_API_PATHS.attestBatch, async (req, res) => {
     const parsed = attestationBatchRequestSchema.safeParse(req.body);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.map(String).join(".") || "(body)"}: ${i.message}`).join("; ");
-      res.status(400).json(errorBody("INVALID_REQUEST", issues));
+      res.status(400).json(invalidRequestBody(parsed.error));
       return;
     }
     try {
@@ -59,8 +63,7 @@ export function createOracleNodeApp(node: OracleNode, options: { metrics?: Regis
   app.post(ORACLE_API_PATHS.attest, async (req, res) => {
     const parsed = attestationRequestSchema.safeParse(req.body);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.map(String).join(".") || "(body)"}: ${i.message}`).join("; ");
-      res.status(400).json(errorBody("INVALID_REQUEST", issues));
+      res.status(400).json(invalidRequestBody(parsed.error));
       return;
     }
     try {
