@@ -91,6 +91,18 @@ async function lockIntoCustody(owner: Address, quantity = 100) {
   return { issuance, operation };
 }
 
+/** 100 credits locked at the registry and tokenized to `user`, then `amount` of them redeemed on-chain to a new registry account. */
+async function tokenizeThenRedeem(user: TestChain["users"][number], amount: bigint) {
+  const owner = user.address;
+  await ledger.kyc(owner);
+  const { issuance } = await lockIntoCustody(owner, 100);
+  sim.control.tick();
+  const batchId = await expectTokenizedOnce(testRef(`lock-${issuance.id}`), owner, issuance);
+  const holder = await client.createAccount({ registry: "VERRA" });
+  const redeemed = await ledger.redeem(user, batchId, amount, holder.id);
+  return { owner, batchId, issuance, redeemed };
+}
+
 async function batchOfLock(lockRef: Hex): Promise<bigint | undefined> {
   const logs = await chain.publicClient.getContractEvents({
     address: chain.deployment.contracts.credit,
@@ -163,13 +175,7 @@ describe("registry events carried to the chain", () => {
   }, 30_000);
 
   it("redemption on-chain → forwarded to the registry → completed there and settled on-chain", async () => {
-    const owner = chain.users[3].address;
-    await ledger.kyc(owner);
-    const { issuance } = await lockIntoCustody(owner, 100);
-    sim.control.tick();
-    const batchId = await expectTokenizedOnce(testRef(`lock-${issuance.id}`), owner, issuance);
-    const holder = await client.createAccount({ registry: "VERRA" });
-    const redeemed = await ledger.redeem(chain.users[3], batchId, 25n, holder.id);
+    const { owner, batchId, redeemed } = await tokenizeThenRedeem(chain.users[3], 25n);
     const { redemptions } = await forwarder.runOnce();
     expect(redemptions.map((r) => r.id)).toEqual([redeemed.redemptionId]);
     sim.control.tick();
@@ -182,13 +188,7 @@ describe("registry events carried to the chain", () => {
   }, 30_000);
 
   it("redemption rejected by the registry → credits restored to the holder", async () => {
-    const owner = chain.users[2].address;
-    await ledger.kyc(owner);
-    const { issuance } = await lockIntoCustody(owner, 100);
-    sim.control.tick();
-    const batchId = await expectTokenizedOnce(testRef(`lock-${issuance.id}`), owner, issuance);
-    const holder = await client.createAccount({ registry: "VERRA" });
-    const redeemed = await ledger.redeem(chain.users[2], batchId, 40n, holder.id);
+    const { owner, batchId, issuance, redeemed } = await tokenizeThenRedeem(chain.users[2], 40n);
     expect(await balance(owner, batchId)).toBe(60n);
     sim.control.rejectNext("redemption", "destination account under review");
     const forwarded = await forwarder.runOnce();
