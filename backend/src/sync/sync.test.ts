@@ -55,20 +55,7 @@ beforeAll(async () => {
   nodes = await Promise.all([0, 1, 2].map((i) => startNode(i)));
   nodePorts = nodes.map((n) => Number(new URL(n.url).port));
   closers.push(() => Promise.all(nodes.map((n) => n.close())).then(() => undefined));
-  platform = await startSyncPlatform({
-    db,
-    queueSchema: db.schema,
-    publicClient: chain.publicClient,
-    deployment: chain.deployment,
-    submitterWallet: walletClientFor(chain.rpcUrl, chain.chainId, chain.users[9]),
-    registryUrl: sim.url,
-    remoteNodeUrls: nodes.map((n) => n.url),
-    webhookSecret: SECRET,
-    logger: pino({ level: "silent" }),
-    reconcileIntervalMs: 60_000,
-    retryDelaySeconds: 1,
-    receiptTimeoutMs: 2_000,
-  });
+  platform = await startTestSyncPlatform(db, chain.users[9], { queueSchema: db.schema, receiptTimeoutMs: 2_000 });
   forwarder = createRegistryInstructionForwarder({ publicClient: chain.publicClient, deployment: chain.deployment, registryUrl: sim.url, custodyAccounts: DEFAULT_PLATFORM_CUSTODY_ACCOUNT_IDS });
   closers.push(() => platform.close());
 }, 120_000);
@@ -89,6 +76,23 @@ async function lockIntoCustody(owner: Address, quantity = 100) {
     chainId: chain.chainId,
   });
   return { issuance, operation };
+}
+
+/** The sync worker over `database`, relaying with `submitter`, asking the test's oracle nodes. */
+function startTestSyncPlatform(database: Parameters<typeof startSyncPlatform>[0]["db"], submitter: TestChain["users"][number], extra: { queueSchema?: string; receiptTimeoutMs?: number } = {}) {
+  return startSyncPlatform({
+    db: database,
+    ...extra,
+    publicClient: chain.publicClient,
+    deployment: chain.deployment,
+    submitterWallet: walletClientFor(chain.rpcUrl, chain.chainId, submitter),
+    registryUrl: sim.url,
+    remoteNodeUrls: nodes.map((n) => n.url),
+    webhookSecret: SECRET,
+    logger: pino({ level: "silent" }),
+    reconcileIntervalMs: 60_000,
+    retryDelaySeconds: 1,
+  });
 }
 
 /** 100 credits locked at the registry and tokenized to `user`, then `amount` of them redeemed on-chain to a new registry account. */
@@ -310,18 +314,7 @@ describe("restarts", () => {
     const start = async () => {
       const database = await openDatabase({ pgliteInMemory: false, dataDir, databasePoolMax: 1 });
       await runMigrations(database.pool);
-      const running = await startSyncPlatform({
-        db: database,
-        publicClient: chain.publicClient,
-        deployment: chain.deployment,
-        submitterWallet: walletClientFor(chain.rpcUrl, chain.chainId, chain.users[8]),
-        registryUrl: sim.url,
-        remoteNodeUrls: nodes.map((n) => n.url),
-        webhookSecret: SECRET,
-        logger: pino({ level: "silent" }),
-        reconcileIntervalMs: 60_000,
-        retryDelaySeconds: 1,
-      });
+      const running = await startTestSyncPlatform(database, chain.users[8]);
       return { database, running };
     };
     try {

@@ -407,8 +407,15 @@ export class OnboardingService {
    */
   async #runRescreen(runId: string, actor: string): Promise<{ rescreened: number; newHits: string[] }> {
     const approved = await listApplicants(this.#deps.pool, { state: "approved", limit: 1_000_000 });
+    // A resumed run skips the counterparties it screened before the interruption (rechecked under the row lock below).
+    const { rows: screened } = await this.#deps.pool.query<{ applicant_id: string }>(
+      "SELECT applicant_id FROM onboarding_screenings WHERE rescreen_run_id = $1",
+      [runId],
+    );
+    const alreadyScreened = new Set(screened.map((row) => row.applicant_id));
     const writes: string[] = [];
     for (const applicant of approved) {
+      if (alreadyScreened.has(applicant.id)) continue;
       const outcome = await this.#runScreening(applicant);
       await this.#tx(async (db) => {
         const locked = await getApplicant(db, applicant.id, { forUpdate: true });
