@@ -32,6 +32,7 @@ import { startRegistrySimulator } from "../../backend/src/registry/simulator";
 import { countOperations, listOperations } from "../../backend/src/sync/operations";
 import { startSyncPlatform } from "../../backend/src/sync/platform";
 import { ledgerActions, startTestChain } from "../../backend/src/testing";
+import { startTestChainProcess } from "../../backend/src/testing/chainProcess";
 
 function argument(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -112,7 +113,9 @@ async function main(): Promise<void> {
   // --verbose logs each pipeline batch (jobs, collect / submit / record times).
   const logger = pino({ level: process.argv.includes("--verbose") ? "debug" : "warn" });
 
-  const chain = await startTestChain();
+  // The chain runs in a process of its own by default, as a real node does (`--in-process-chain`
+  // keeps it on this process's event loop).
+  const chain = process.argv.includes("--in-process-chain") ? await startTestChain() : await startTestChainProcess();
   const sim = await startRegistrySimulator({ seed: 11, cycleMs: null, webhookTimeFactor: 0.001, webhookConcurrency });
   // PostgreSQL when TEST_DATABASE_URL is set (the server .ci/run starts), else embedded PGlite:
   // PGlite runs on this process's event loop, next to the chain, the simulator and the pipeline.

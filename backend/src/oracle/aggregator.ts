@@ -5,7 +5,8 @@
  * is in the quorum's signer set and has not been counted, and counts only signatures over one
  * identical EIP-712 digest that matches the request.
  */
-import { hashTypedData, recoverAddress, recoverTypedDataAddress, type Address, type Hash, type Hex } from "viem";
+import { hashTypedData, type Address, type Hash, type Hex } from "viem";
+import { recoverDigestSigner } from "../chain/signing";
 import { packSignatures, type RegistryId } from "../domain";
 import type { FetchLike } from "../registry";
 import { attestationTypedData, type SignedAttestation } from "./node";
@@ -151,16 +152,17 @@ export async function collectQuorum(options: CollectQuorumOptions): Promise<Coll
     if (message.deadline !== options.request.deadline) return failure(`signed deadline ${message.deadline}, asked for ${options.request.deadline}`);
     if (!members.has(signer.toLowerCase())) return failure(`signer ${signer} is not in the quorum's signer set`);
     const typedData = attestationTypedData(kind, options.chainId, options.quorumAddress, message as never);
+    const digest = hashTypedData(typedData as unknown as Parameters<typeof hashTypedData>[0]);
     let recovered: Address;
     try {
-      recovered = await recoverTypedDataAddress({ ...typedData, signature } as unknown as Parameters<typeof recoverTypedDataAddress>[0]);
+      recovered = recoverDigestSigner(digest, signature);
     } catch (error) {
       return failure(`unrecoverable signature: ${(error as Error).message}`);
     }
     if (recovered.toLowerCase() !== signer.toLowerCase()) {
       return failure(`signature does not match the message it returned (recovers to ${recovered}, claims ${signer})`);
     }
-    return { digest: hashTypedData(typedData as unknown as Parameters<typeof hashTypedData>[0]), attestation: { kind, message } as UnsignedAttestation, valid: { signer, signature } };
+    return { digest, attestation: { kind, message } as UnsignedAttestation, valid: { signer, signature } };
   }
 }
 
@@ -260,7 +262,7 @@ export async function collectQuorums(options: CollectQuorumsOptions): Promise<Qu
       const digest = digestOf(kind, message, result.rawMessage);
       let recovered: Address;
       try {
-        recovered = await recoverAddress({ hash: digest, signature });
+        recovered = recoverDigestSigner(digest, signature);
       } catch (error) {
         item.counted.delete(signer.toLowerCase());
         return fail(`unrecoverable signature: ${(error as Error).message}`);

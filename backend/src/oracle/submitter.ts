@@ -3,9 +3,10 @@
  * - tokenizations and redemption verdicts go to `RegistryBridge.multicall`, retirement verdicts to
  *   `RetirementCertificate.multicall` (all or nothing per transaction), trade confirmations to
  *   `SettlementEscrow.release` one by one;
- * - before sending, each batch is simulated; when it would revert, every call is simulated alone,
- *   calls whose effect is already on-chain are reported `already-done`, calls that fail for
- *   another reason `failed`, and the rest go out again;
+ * - a batch goes out without a simulation first (the chain would execute it twice: on this
+ *   machine's EVM that is most of the pipeline's cost); when it reverts, every call is simulated
+ *   alone, calls whose effect is already on-chain are reported `already-done`, calls that fail for
+ *   another reason `failed`, and the rest go out again (simulated first from then on);
  * - one transaction at a time from the submitting key, with its nonce read from the chain
  *   (`latest`): a transaction that is not mined within `receiptTimeoutMs` (stuck, dropped, or
  *   behind a nonce gap) is sent again at the chain's nonce with fees raised, up to `maxSendAttempts`.
@@ -19,6 +20,7 @@ import {
   ContractFunctionRevertedError,
   decodeErrorResult,
   encodeFunctionData,
+  keccak256,
   type Abi,
   type Account,
   type Address,
@@ -145,14 +147,23 @@ export class AttestationSubmitter {
     for (let round = 0; round < 3 && remaining.length > 0; round++) {
       const calls = await this.#prepare(target, remaining);
       const data = encodeFunctionData({ abi: registryBridgeAbi, functionName: "multicall", args: [calls.map((c) => c.data)] });
-      const failure = await this.#simulate(target, data);
-      if (failure === undefined) {
-        // A gas limit from the call count: estimating would execute the whole batch several times
-        // more (the simulation just ran it once); unused gas is not charged.
-        const wanted = MULTICALL_BASE_GAS + GAS_PER_ATTESTATION * BigInt(calls.length);
-        const gas = wanted < TRANSACTION_GAS_CAP ? wanted : TRANSACTION_GAS_CAP;
-        outcomes.push(...(await this.#send(target, data, remaining, gas)));
-        return outcomes;
+      // A gas limit from the call count: estimating would execute the whole batch once more;
+      // unused gas is not charged.
+      const wanted = MULTICALL_BASE_GAS + GAS_PER_ATTESTATION * BigInt(calls.length);
+      const gas = wanted < TRANSACTION_GAS_CAP ? wanted : TRANSACTION_GAS_CAP;
+      if (round === 0) {
+        // The common case goes straight out; only a batch that reverted is taken apart.
+        const sent = await this.#send(target, data, remaining, gas, { onRevert: "report" });
+        if (sent !== "reverted") {
+          outcomes.push(...sent);
+          return outcomes;
+        }
+      } else {
+        const failure = await this.#simulate(target, data);
+        if (failure === undefined) {
+          outcomes.push(...(await this.#send(target, data, remaining, gas)));
+          return outcomes;
+        }
       }
       // Find the culprits one by one; keep the rest for the next round.
       const survivors: ReadyAttestation[] = [];
@@ -314,20 +325,38 @@ export class AttestationSubmitter {
     return new Set(logs.map((log) => String(log.args.lockRef).toLowerCase()));
   }
 
-  /** Sends one transaction and waits for it, replacing it when it is not mined in time. */
-  async #send(to: Address, data: Hex, items: readonly ReadyAttestation[], gasLimit?: bigint): Promise<SubmissionOutcome[]> {
+  /**
+   * Sends one transaction and waits for it, replacing it when it is not mined in time. With
+   * `onRevert: "report"`, a transaction that reverted while none of `items` was already done
+   * returns `"reverted"` (the caller takes the batch apart) instead of failing every item.
+   */
+  async #send(to: Address, data: Hex, items: readonly ReadyAttestation[], gasLimit?: bigint): Promise<SubmissionOutcome[]>;
+  async #send(to: Address, data: Hex, items: readonly ReadyAttestation[], gasLimit: bigint, options: { onRevert: "report" }): Promise<SubmissionOutcome[] | "reverted">;
+  async #send(
+    to: Address,
+    data: Hex,
+    items: readonly ReadyAttestation[],
+    gasLimit?: bigint,
+    options?: { onRevert: "report" },
+  ): Promise<SubmissionOutcome[] | "reverted"> {
+    const outcomesOf = async (receipt: { status: "success" | "reverted"; transactionHash: Hash; blockNumber: bigint }) =>
+      receipt.status === "reverted" && options?.onRevert === "report" ? "reverted" : this.#outcomesOf(receipt, items);
     const { walletClient, publicClient } = this.#options;
     const gas = gasLimit ?? ((await publicClient.estimateGas({ account: this.address, to, data })) * 12n) / 10n;
     const sent: Hash[] = [];
     let lastError = "";
     for (let attempt = 0; attempt < this.#maxSendAttempts; attempt++) {
       const mined = await this.#minedAmong(sent);
-      if (mined !== undefined) return this.#outcomesOf(mined, items);
+      if (mined !== undefined) return outcomesOf(mined);
       const nonce = await publicClient.getTransactionCount({ address: this.address, blockTag: "latest" });
       const fees = await publicClient.estimateFeesPerGas();
       const bump = (value: bigint) => (value * (100n + 30n * BigInt(attempt))) / 100n;
       try {
-        const hash = await walletClient.sendTransaction({
+        // Signed here, so the hash is known even when the node answers the send with an error
+        // (Hardhat reports a transaction that it mined but that reverted as an error of the send).
+        const serializedTransaction = await walletClient.signTransaction({
+          account: walletClient.account,
+          chain: walletClient.chain,
           to,
           data,
           gas,
@@ -335,11 +364,21 @@ export class AttestationSubmitter {
           maxFeePerGas: bump(fees.maxFeePerGas),
           maxPriorityFeePerGas: bump(fees.maxPriorityFeePerGas),
         });
+        const hash = keccak256(serializedTransaction);
         sent.push(hash);
+        const accepted = await walletClient.sendRawTransaction({ serializedTransaction }).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        if (accepted !== undefined) {
+          const mined = await this.#minedAmong([hash]);
+          if (mined !== undefined) return outcomesOf(mined);
+          throw accepted;
+        }
         const receipt = await publicClient
           .waitForTransactionReceipt({ hash, timeout: this.#receiptTimeoutMs, pollingInterval: this.#options.pollingIntervalMs ?? 50 })
           .catch(() => undefined);
-        if (receipt !== undefined) return this.#outcomesOf(receipt, items);
+        if (receipt !== undefined) return outcomesOf(receipt);
         lastError = `transaction ${hash} (nonce ${nonce}) not mined within ${this.#receiptTimeoutMs} ms`;
       } catch (error) {
         // "nonce too low" (an earlier send got mined meanwhile) or "replacement underpriced": look again.
@@ -347,7 +386,7 @@ export class AttestationSubmitter {
       }
     }
     const mined = await this.#minedAmong(sent);
-    if (mined !== undefined) return this.#outcomesOf(mined, items);
+    if (mined !== undefined) return outcomesOf(mined);
     return items.map((item) => ({ key: item.key, status: "failed", reason: `not mined after ${this.#maxSendAttempts} sends: ${lastError}` }));
   }
 

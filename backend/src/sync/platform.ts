@@ -11,12 +11,12 @@ import PgBoss from "pg-boss";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Account, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
 import type { Deployment } from "../chain/deployment";
 import type { Database } from "../db";
 import { REGISTRY_IDS, type RegistryId } from "../domain";
 import { createRegistryAdapter, registryApiBaseUrl, type RegistryAdapter } from "../registry";
+import { nativeSigningAccount } from "../chain/signing";
 import { createOracleNode } from "../oracle/node";
 import { startOracleNodeServer, type RunningOracleNodeServer } from "../oracle/server";
 import { AttestationSubmitter } from "../oracle/submitter";
@@ -53,7 +53,7 @@ export async function custodyAccountsOf(registryUrl: string): Promise<Partial<Re
 
 /** Starts one oracle node (its own key) serving HTTP; the node reads `registryUrl` and the chain itself. */
 export async function startOracleNode(setup: OracleNodeSetup & { custodyAccounts?: Partial<Record<RegistryId, string>> }): Promise<RunningOracleNodeServer> {
-  const account = privateKeyToAccount(setup.key);
+  const account = nativeSigningAccount(setup.key);
   const custodyAccounts = setup.custodyAccounts ?? (await custodyAccountsOf(setup.registryUrl));
   const registries: Partial<Record<RegistryId, RegistryAdapter>> = {};
   for (const id of REGISTRY_IDS) {

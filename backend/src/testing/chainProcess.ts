@@ -1,0 +1,96 @@
+/**
+ * The test chain of {@link startTestChain} in a process of its own, as a real node is: its EVM
+ * does not share an event loop (or, on a multi-core machine, a core) with the code under test.
+ * Used by benchmarks that measure a pipeline against the chain (`npm run bench:sync`).
+ *
+ * ```ts
+ * const chain = await startTestChainProcess({ threshold: 2 });   // same TestChain interface
+ * ...
+ * await chain.close();                                            // stops the process
+ * ```
+ *
+ * The child runs `chainProcessMain.ts` and reports its chain over the IPC channel; `request`
+ * goes over the chain's JSON-RPC endpoint.
+ */
+import { fork } from "node:child_process";
+import path from "node:path";
+import type { Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { publicClientFor } from "../chain/clients";
+import { deploymentSchema } from "../chain/deployment";
+import type { StartTestChainOptions, TestChain } from "./testChain";
+
+/** What the child reports once its chain is up. */
+export interface ChainProcessReady {
+  readonly rpcUrl: string;
+  readonly chainId: number;
+  readonly deployment: unknown;
+  readonly accounts: readonly Hex[];
+  readonly oracleKeys: readonly Hex[];
+  readonly threshold: number;
+}
+
+/** Starts a chain with the ledger deployed in a child process (see the module comment). */
+export async function startTestChainProcess(options: StartTestChainOptions = {}): Promise<TestChain> {
+  const child = fork(path.join(__dirname, "chainProcessMain.ts"), [JSON.stringify(options)], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  const ready = await new Promise<ChainProcessReady>((resolve, reject) => {
+    child.once("message", (message) => resolve(message as ChainProcessReady));
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`the chain process exited (code ${code}) before its chain was up`)));
+  });
+  const deployment = deploymentSchema.parse(ready.deployment);
+  const [admin, compliance, pauser, treasury, ...users] = ready.accounts.map((key) => privateKeyToAccount(key));
+  let id = 0;
+  const request = async (method: string, params: unknown[] = []): Promise<unknown> => {
+    const response = await fetch(ready.rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params }),
+    });
+    const body = (await response.json()) as { result?: unknown; error?: { message: string } };
+    if (body.error !== undefined) throw new Error(`${method}: ${body.error.message}`);
+    return body.result;
+  };
+  return {
+    rpcUrl: ready.rpcUrl,
+    chainId: ready.chainId,
+    deployment,
+    accounts: ready.accounts,
+    admin,
+    compliance,
+    pauser,
+    treasury,
+    users,
+    oracleKeys: ready.oracleKeys,
+    threshold: ready.threshold,
+    publicClient: publicClientFor(ready.rpcUrl, ready.chainId),
+    deploymentBlock: BigInt(deployment.blockNumber),
+    request,
+    snapshot: async () => (await request("evm_snapshot")) as Hex,
+    revert: async (snapshot) => {
+      if ((await request("evm_revert", [snapshot])) !== true) throw new Error(`evm_revert(${snapshot}) failed: unknown or already used snapshot`);
+    },
+    mine: async (blocks = 1) => {
+      await request("hardhat_mine", [`0x${blocks.toString(16)}`]);
+    },
+    increaseTime: async (seconds) => {
+      await request("evm_increaseTime", [seconds]);
+      await request("evm_mine");
+    },
+    blockNumber: async () => BigInt((await request("eth_blockNumber")) as string),
+    latestTimestamp: async () => BigInt(((await request("eth_getBlockByNumber", ["latest", false])) as { timestamp: string }).timestamp),
+    close: async () => {
+      process.off("exit", killOnExit);
+      if (child.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      });
+    },
+  };
+}
