@@ -5,11 +5,11 @@
  * is in the quorum's signer set and has not been counted, and counts only signatures over one
  * identical EIP-712 digest that matches the request.
  */
-import { hashTypedData, type Address, type Hash, type Hex } from "viem";
+import type { Address, Hash, Hex } from "viem";
 import { recoverDigestSigner } from "../chain/signing";
 import { packSignatures, type RegistryId } from "../domain";
 import type { FetchLike } from "../registry";
-import { attestationTypedData, type SignedAttestation } from "./node";
+import { attestationDigest, type SignedAttestation } from "./node";
 import {
   ATTEST_BATCH_LIMIT,
   attestationBatchResponseSchema,
@@ -151,8 +151,7 @@ export async function collectQuorum(options: CollectQuorumOptions): Promise<Coll
     const { kind, signer, signature, message } = signedAttestationFromJson(parsed.data);
     if (message.deadline !== options.request.deadline) return failure(`signed deadline ${message.deadline}, asked for ${options.request.deadline}`);
     if (!members.has(signer.toLowerCase())) return failure(`signer ${signer} is not in the quorum's signer set`);
-    const typedData = attestationTypedData(kind, options.chainId, options.quorumAddress, message as never);
-    const digest = hashTypedData(typedData as unknown as Parameters<typeof hashTypedData>[0]);
+    const digest = attestationDigest(kind, options.chainId, options.quorumAddress, message as never);
     let recovered: Address;
     try {
       recovered = recoverDigestSigner(digest, signature);
@@ -286,7 +285,7 @@ export async function collectQuorums(options: CollectQuorumsOptions): Promise<Qu
     const key = `${kind}:${raw}`;
     let digest = digests.get(key);
     if (digest === undefined) {
-      digest = hashTypedData(attestationTypedData(kind, options.chainId, options.quorumAddress, message as never) as unknown as Parameters<typeof hashTypedData>[0]);
+      digest = attestationDigest(kind, options.chainId, options.quorumAddress, message as never);
       digests.set(key, digest);
     }
     return digest;

@@ -12,8 +12,9 @@
  *
  * Nothing the caller says is trusted but the operation id and the deadline.
  */
-import { getAddress, isAddress, keccak256, parseEventLogs, stringToHex, size, type Address, type Hex, type LocalAccount, type PublicClient } from "viem";
+import { getAddress, isAddress, keccak256, parseEventLogs, stringToHex, size, type Address, type Hash, type Hex, type LocalAccount, type PublicClient } from "viem";
 import { carbonCreditAbi, registryBridgeAbi, retirementCertificateAbi, settlementEscrowAbi } from "../chain/abis";
+import { compileTypedDataHasher } from "../chain/typedDataHasher";
 import type { Deployment } from "../chain/deployment";
 import {
   ATTESTATION_TYPES,
@@ -118,6 +119,22 @@ export function attestationTypedData<K extends AttestationKind>(kind: K, chainId
   } as const;
 }
 
+const attestationHashers = new Map<string, (message: unknown) => Hash>();
+
+/**
+ * The EIP-712 digest of an attestation, as `hashTypedData(attestationTypedData(...))` computes it
+ * but with the types compiled once per (chain, quorum, kind) (see `chain/typedDataHasher.ts`).
+ */
+export function attestationDigest<K extends AttestationKind>(kind: K, chainId: number, quorum: Address, message: AttestationMessages[K]): Hash {
+  const key = `${chainId}:${quorum.toLowerCase()}:${kind}`;
+  let hasher = attestationHashers.get(key);
+  if (hasher === undefined) {
+    hasher = compileTypedDataHasher(quorumDomain(chainId, quorum), ATTESTATION_TYPES[kind], kind);
+    attestationHashers.set(key, hasher);
+  }
+  return hasher(message);
+}
+
 /** The typed data of a tokenize attestation (kept for callers that only tokenize). */
 export function tokenizeTypedData(chainId: number, quorum: Address, message: TokenizeMessage) {
   return attestationTypedData("TokenizeAttestation", chainId, quorum, message);
@@ -164,7 +181,11 @@ export function createOracleNode(options: OracleNodeOptions): OracleNode {
   }
 
   async function sign<K extends AttestationKind>(kind: K, message: AttestationMessages[K]): Promise<SignedAttestation> {
-    const signature = await options.account.signTypedData(attestationTypedData(kind, chainId, deployment.contracts.quorum, message) as never);
+    const { account } = options;
+    const signature =
+      account.sign === undefined
+        ? await account.signTypedData(attestationTypedData(kind, chainId, deployment.contracts.quorum, message) as never)
+        : await account.sign({ hash: attestationDigest(kind, chainId, deployment.contracts.quorum, message) });
     options.onSigned?.(kind);
     return { kind, signer: options.account.address, signature, message } as SignedAttestation;
   }
