@@ -371,7 +371,7 @@ describe("SettlementEscrow properties", function () {
 
         // order accounting
         for (const m of orders) {
-          const [filled] = await s.escrow.orderState(m.hash);
+          const [filled] = await s.escrow.orderState(m.order.seller, m.order.salt);
           expect(filled).to.equal(m.filled);
           expect(filled <= m.order.quantity).to.equal(true);
         }

@@ -209,7 +209,7 @@ describe("SettlementEscrow", () => {
       await expect(tx).to.changeTokenBalances(s.stable, [s.buyer, s.seller, s.treasury], [-amount, amount - fee, fee]);
       expect(await credits(s, s.buyer)).to.equal(40n);
       expect(await credits(s, s.seller)).to.equal(10_000n - 40n);
-      expect(await s.escrow.orderState(hash)).to.deep.equal([40n, false]);
+      expect(await s.escrow.orderState(order.seller, order.salt)).to.deep.equal([40n, false]);
       expect(await s.escrow.remaining(order)).to.equal(60n);
       expect(fee).to.equal((12_500_000n * 40n * 50n) / 10_000n);
     });
@@ -301,8 +301,63 @@ describe("SettlementEscrow", () => {
       await expect(s.escrow.connect(s.seller).cancel(order)).to.emit(s.escrow, "OrderCancelled").withArgs(hash, s.seller.address);
       await expect(s.escrow.connect(s.seller).cancel(order)).to.be.revertedWithCustomError(s.escrow, "OrderIsCancelled").withArgs(hash);
       await expect(s.escrow.connect(s.buyer).fill(order, sig, 10)).to.be.revertedWithCustomError(s.escrow, "OrderIsCancelled").withArgs(hash);
-      expect(await s.escrow.orderState(hash)).to.deep.equal([10n, true]);
+      expect(await s.escrow.orderState(order.seller, order.salt)).to.deep.equal([10n, true]);
       expect(await s.escrow.remaining(order)).to.equal(0n);
+    });
+
+    it("orders with consecutive salts share a fill-record word but keep separate records", async () => {
+      const s = await loadFixture(settlementFixture);
+      const base = 4n * 1_000n; // lanes 0..3 of one word
+      const orders = await Promise.all([0n, 1n, 2n, 3n].map((i) => s.order({ salt: base + i, quantity: 10n + i })));
+      const sigs = await Promise.all(orders.map((o) => s.sign(o)));
+      await s.escrow.connect(s.buyer).fill(orders[1], sigs[1], 11); // lane 1 full
+      await s.escrow.connect(s.buyer).fill(orders[2], sigs[2], 5);
+      await s.escrow.connect(s.seller).cancel(orders[3]);
+      await s.escrow.connect(s.buyer).fill(orders[0], sigs[0], 10); // lane 0 full, next to a full lane
+      expect(await s.escrow.orderState(s.seller.address, base)).to.deep.equal([10n, false]);
+      expect(await s.escrow.orderState(s.seller.address, base + 1n)).to.deep.equal([11n, false]);
+      expect(await s.escrow.orderState(s.seller.address, base + 2n)).to.deep.equal([5n, false]);
+      expect(await s.escrow.orderState(s.seller.address, base + 3n)).to.deep.equal([0n, true]);
+      expect(await s.escrow.orderState(s.seller.address, base + 4n)).to.deep.equal([0n, false]); // next word
+      expect(await s.escrow.orderState(s.buyer.address, base)).to.deep.equal([0n, false]); // another seller
+      await expect(s.escrow.connect(s.buyer).fill(orders[0], sigs[0], 1)).to.be.revertedWithCustomError(s.escrow, "Overfill").withArgs(1, 0);
+      await expect(s.escrow.connect(s.buyer).fill(orders[3], sigs[3], 1))
+        .to.be.revertedWithCustomError(s.escrow, "OrderIsCancelled")
+        .withArgs(await orderDigest(orders[3], s.escrow));
+      await s.escrow.connect(s.buyer).fill(orders[2], sigs[2], 7); // the rest of lane 2
+      expect(await s.escrow.remaining(orders[2])).to.equal(0n);
+      expect(await credits(s, s.buyer)).to.equal(10n + 11n + 12n);
+    });
+
+    it("two orders signed with the same salt share one record: fills count against both, cancel voids both", async () => {
+      const s = await loadFixture(settlementFixture);
+      const a = await s.order({ salt: 77n, quantity: 100n });
+      const b = await s.order({ salt: 77n, quantity: 30n, pricePerTonne: 20n * USD });
+      const [sa, sb] = [await s.sign(a), await s.sign(b)];
+      expect(await orderDigest(a, s.escrow)).to.not.equal(await orderDigest(b, s.escrow));
+      await s.escrow.connect(s.buyer).fill(a, sa, 25);
+      expect(await s.escrow.remaining(b)).to.equal(5n);
+      await expect(s.escrow.connect(s.buyer).fill(b, sb, 6)).to.be.revertedWithCustomError(s.escrow, "Overfill").withArgs(6, 5);
+      await s.escrow.connect(s.buyer).fill(a, sa, 10); // 35 filled: more than b's quantity
+      expect(await s.escrow.remaining(b)).to.equal(0n);
+      await expect(s.escrow.connect(s.buyer).fill(b, sb, 1)).to.be.revertedWithCustomError(s.escrow, "Overfill").withArgs(1, 0);
+      await s.escrow.connect(s.seller).cancel(b);
+      await expect(s.escrow.connect(s.buyer).fill(a, sa, 1))
+        .to.be.revertedWithCustomError(s.escrow, "OrderIsCancelled")
+        .withArgs(await orderDigest(a, s.escrow));
+      expect(await s.escrow.orderState(s.seller.address, 77n)).to.deep.equal([35n, true]);
+    });
+
+    it("refuses an order quantity of 2^63 or more (the lane's top bit is the cancelled flag)", async () => {
+      const s = await loadFixture(settlementFixture);
+      const huge = await s.order({ quantity: 2n ** 63n });
+      await expect(s.escrow.connect(s.buyer).fill(huge, await s.sign(huge), 1))
+        .to.be.revertedWithCustomError(s.escrow, "QuantityTooLarge")
+        .withArgs(2n ** 63n);
+      const max = await s.order({ quantity: 2n ** 63n - 1n, salt: 2n ** 256n - 1n }); // last lane of the last word
+      await s.escrow.connect(s.buyer).fill(max, await s.sign(max), 3);
+      expect(await s.escrow.orderState(s.seller.address, 2n ** 256n - 1n)).to.deep.equal([3n, false]);
+      expect(await s.escrow.remaining(max)).to.equal(2n ** 63n - 4n);
     });
 
     it("incrementCounter voids every earlier order", async () => {
@@ -380,10 +435,10 @@ describe("SettlementEscrow", () => {
         dirty[4 + word * 32] = 0x01; // highest byte of the word: outside every field's type
         await expect(s.buyer.sendTransaction({ to: await s.escrow.getAddress(), data: ethers.hexlify(dirty) }), field).to.be.reverted;
       }
-      expect((await s.escrow.orderState(await s.escrow.hashOrder(order))).filled).to.equal(0n);
+      expect((await s.escrow.orderState(order.seller, order.salt)).filled).to.equal(0n);
       // the clean encoding fills
       await s.buyer.sendTransaction({ to: await s.escrow.getAddress(), data });
-      expect((await s.escrow.orderState(await s.escrow.hashOrder(order))).filled).to.equal(1n);
+      expect((await s.escrow.orderState(order.seller, order.salt)).filled).to.equal(1n);
     });
 
     it("accepts ERC-1271 signatures of a contract-wallet seller", async () => {
@@ -663,7 +718,7 @@ describe("SettlementEscrow", () => {
       expect(await s.escrow.isLocked(id)).to.equal(true);
       expect(await credits(s, s.escrow)).to.equal(30n);
       expect(await credits(s, s.seller)).to.equal(10_000n - 30n);
-      expect(await s.escrow.orderState(hash)).to.deep.equal([30n, false]);
+      expect(await s.escrow.orderState(order.seller, order.salt)).to.deep.equal([30n, false]);
     });
 
     it("gives each agreement on one order a distinct trade id", async () => {
@@ -978,13 +1033,13 @@ describe("SettlementEscrow", () => {
       expect(ok).to.equal(false);
       expect(data).to.equal(GUARD);
       expect(await credits(s, s.buyer)).to.equal(10n);
-      expect((await escrow.orderState(await orderDigest(order, escrow)))[0]).to.equal(10n);
+      expect((await escrow.orderState(order.seller, order.salt))[0]).to.equal(10n);
 
       // bubbling the failure reverts the whole fill: nothing moves
       await token.arm(await escrow.getAddress(), payload, Hook.TransferFrom, true);
       await expect(escrow.connect(s.buyer).fill(order, sig, 10)).to.be.revertedWithCustomError(escrow, "ReentrancyGuardReentrantCall");
       expect(await credits(s, s.buyer)).to.equal(10n);
-      expect((await escrow.orderState(await orderDigest(order, escrow)))[0]).to.equal(10n);
+      expect((await escrow.orderState(order.seller, order.salt))[0]).to.equal(10n);
     });
 
     it("every state-changing entry point is guarded against re-entry", async () => {

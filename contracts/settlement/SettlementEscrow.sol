@@ -48,7 +48,7 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
         uint128 pricePerTonne; // stablecoin base units per tonne (unit)
         uint64 minFill; // smallest fill accepted, unless it is the remainder
         uint64 expiry; // last unix second at which the order can be filled
-        uint256 salt; // makes otherwise identical orders distinct
+        uint256 salt; // the order's nonce: its fill record is keyed by (seller, salt); see `orderState`
         uint64 counter; // the seller's order counter when signing; `incrementCounter` voids older orders
         address buyer; // designated buyer of a bilateral deal; zero = anyone
         SettlementMode mode;
@@ -77,12 +77,6 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
         bytes32 s;
     }
 
-    /// @dev Filled quantity and cancellation of one order, one slot.
-    struct OrderState {
-        uint64 filled;
-        bool cancelled;
-    }
-
     /// @dev Everything a fill reads besides the order, one slot.
     struct Config {
         address treasury;
@@ -104,6 +98,13 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
     /// @notice Longest time a trade may stay locked before it can be refunded.
     uint64 public constant MAX_RELEASE_WINDOW = 90 days;
     uint256 private constant _BPS = 10_000;
+    /// @dev Fill records are 64-bit lanes, four to a storage word: (seller, salt >> 2) names the
+    /// word, salt & 3 the lane. The lane's top bit is the cancelled flag, the other 63 the filled
+    /// quantity (an order's quantity must stay below 2^63, see `QuantityTooLarge`).
+    uint256 private constant _LANE_BITS = 64;
+    uint256 private constant _LANE_MASK = (uint256(1) << 64) - 1;
+    uint256 private constant _CANCELLED = uint256(1) << 63;
+    uint64 private constant _MAX_QUANTITY = uint64(_CANCELLED) - 1;
 
     /// @notice The credit token (ERC-1155). This contract needs its CUSTODIAN_ROLE and a
     /// `Custody` identity in its IdentityRegistry.
@@ -116,7 +117,10 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
 
     Config private _config;
     mapping(address seller => uint64) private _counters;
-    mapping(bytes32 orderHash => OrderState) private _orders;
+    /// @dev Fill records of orders, four per word (see `_LANE_BITS`): a seller who signs orders
+    /// with consecutive salts shares one word among four orders, so only every fourth order's first
+    /// fill writes a fresh slot (~17k more); the others update a word that is already non-zero.
+    mapping(address seller => mapping(uint256 saltWord => uint256 lanes)) private _fillWords;
     mapping(bytes32 tradeId => bool) private _locked;
     mapping(address account => uint256) private _owed;
 
@@ -171,6 +175,7 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
     error ZeroQuantity();
     error ZeroPrice();
     error Overfill(uint64 quantity, uint64 remaining);
+    error QuantityTooLarge(uint64 quantity);
     error BelowMinFill(uint64 quantity, uint64 minFill);
     error NotSeller(address caller, address seller);
     error InvalidReleaseDeadline(uint64 releaseDeadline);
@@ -245,13 +250,16 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
 
     // ---------------------------------------------------------------- makers
 
-    /// @notice Cancels one of the caller's orders; it can no longer be filled.
+    /// @notice Cancels one of the caller's orders; it can no longer be filled. The fill record is
+    /// keyed by (seller, salt), so this also voids any other order the seller signed with the same
+    /// salt (a salt is single-use, like a Permit2 nonce).
     function cancel(Order calldata order) external {
         if (msg.sender != order.seller) revert NotSeller(msg.sender, order.seller);
         bytes32 orderHash = hashOrder(order);
-        OrderState storage state = _orders[orderHash];
-        if (state.cancelled) revert OrderIsCancelled(orderHash);
-        state.cancelled = true;
+        (mapping(uint256 => uint256) storage words, uint256 word, uint256 shift) = _fillLane(order.seller, order.salt);
+        uint256 lanes = words[word];
+        if (lanes & (_CANCELLED << shift) != 0) revert OrderIsCancelled(orderHash);
+        words[word] = lanes | (_CANCELLED << shift);
         emit OrderCancelled(orderHash, msg.sender);
     }
 
@@ -464,17 +472,19 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
         return keccak256(abi.encode(TRADE_CONFIRMATION_TYPEHASH, tradeId, registryRef, epoch, deadline));
     }
 
-    /// @notice Filled quantity and cancellation flag of an order.
-    function orderState(bytes32 orderHash) external view returns (uint64 filled, bool cancelled) {
-        OrderState memory s = _orders[orderHash];
-        return (s.filled, s.cancelled);
+    /// @notice Filled quantity and cancellation flag of the fill record of `seller`'s orders
+    /// signed with `salt` (one record per (seller, salt): normally exactly one order).
+    function orderState(address seller, uint256 salt) public view returns (uint64 filled, bool cancelled) {
+        (mapping(uint256 => uint256) storage words, uint256 word, uint256 shift) = _fillLane(seller, salt);
+        uint256 lane = (words[word] >> shift) & _LANE_MASK;
+        return (uint64(lane & (_CANCELLED - 1)), lane & _CANCELLED != 0);
     }
 
     /// @notice Quantity of `order` still fillable now (0 when expired, cancelled or voided).
     function remaining(Order calldata order) external view returns (uint64) {
-        OrderState memory s = _orders[hashOrder(order)];
-        if (s.cancelled || block.timestamp > order.expiry || order.counter != _counters[order.seller]) return 0;
-        return order.quantity - s.filled;
+        (uint64 filled, bool cancelled) = orderState(order.seller, order.salt);
+        if (cancelled || block.timestamp > order.expiry || order.counter != _counters[order.seller]) return 0;
+        return filled >= order.quantity ? 0 : order.quantity - filled;
     }
 
     /// @notice Stablecoin a failed refund transfer left owed to `account`.
@@ -573,16 +583,32 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
         uint64 current = _counters[order.seller];
         if (order.counter != current) revert StaleCounter(order.counter, current);
 
+        if (order.quantity > _MAX_QUANTITY) revert QuantityTooLarge(order.quantity);
+
         orderHash = hashOrder(order);
-        OrderState storage state = _orders[orderHash];
-        OrderState memory s = state;
-        if (s.cancelled) revert OrderIsCancelled(orderHash);
-        offset = s.filled;
-        uint64 left = order.quantity - offset; // filled never exceeds quantity
+        (mapping(uint256 => uint256) storage words, uint256 word, uint256 shift) = _fillLane(order.seller, order.salt);
+        uint256 lanes = words[word];
+        uint256 lane = (lanes >> shift) & _LANE_MASK;
+        if (lane & _CANCELLED != 0) revert OrderIsCancelled(orderHash);
+        offset = uint64(lane);
+        // another order signed with the same salt may have filled more than this one's quantity
+        uint64 left = offset >= order.quantity ? 0 : order.quantity - offset;
         if (quantity > left) revert Overfill(quantity, left);
         if (quantity < order.minFill && quantity != left) revert BelowMinFill(quantity, order.minFill);
         _checkSignature(order.seller, orderHash, signature);
-        state.filled = offset + quantity;
+        // offset + quantity <= order.quantity < 2^63: stays inside the lane, below the cancelled bit
+        words[word] = lanes + (uint256(quantity) << shift);
+    }
+
+    /// @dev The fill-record word of (seller, salt) and the bit offset of its lane.
+    function _fillLane(address seller, uint256 salt)
+        private
+        view
+        returns (mapping(uint256 => uint256) storage words, uint256 word, uint256 shift)
+    {
+        words = _fillWords[seller];
+        word = salt >> 2;
+        shift = (salt & 3) * _LANE_BITS;
     }
 
     /// @dev ECDSA first (no account access for EOAs), then ERC-1271 for contract wallets.

@@ -162,7 +162,9 @@ export interface SettlementSuite extends Suite {
   outsider: HardhatEthersSigner;
   /** A batch of 10,000 t owned by `seller`, with the escrow approved as operator. */
   batchId: bigint;
-  /** An order of `seller` with sensible defaults (100 t at 12.50 USD, atomic, 1 day). */
+  /** An order of `seller` with sensible defaults (100 t at 12.50 USD, atomic, 1 day). Salts are
+   * consecutive (0, 1, 2, ... per suite), as a client allocating order nonces would sign them: four
+   * consecutive salts of a seller share one fill-record word of the escrow. */
   order(overrides?: Partial<Order>): Promise<Order>;
   /** `signOrder` with the seller (or `signer`) for this escrow. */
   sign(order: Order, signer?: TypedSigner): Promise<string>;
@@ -205,6 +207,7 @@ export async function deploySettlement(opts: { feeBps?: number; oracles?: number
   const batchId = await s.tokenize(verraBatch(1_000_001n, 1_010_000n), seller);
   await s.credit.connect(seller).setApprovalForAll(escrowAddress, true);
 
+  let nextSalt = 0n;
   const suite: SettlementSuite = {
     ...s,
     stable,
@@ -224,7 +227,7 @@ export async function deploySettlement(opts: { feeBps?: number; oracles?: number
         pricePerTonne: 12n * USD + USD / 2n,
         minFill: 1n,
         expiry: BigInt((await latestTime()) + ONE_DAY),
-        salt: BigInt(ethers.hexlify(ethers.randomBytes(16))),
+        salt: nextSalt++,
         counter: await escrow.counterOf(sellerAddress),
         buyer: ethers.ZeroAddress,
         mode: SettlementMode.Atomic,

@@ -58,7 +58,7 @@ export async function loadOrders(api: Api, client: PublicClient, info: PlatformI
         address: info.contracts.escrow,
         abi: settlementEscrowAbi,
         functionName: "orderState",
-        args: [orderHash],
+        args: [order.seller, order.salt], // the escrow keys fill records by (seller, salt)
       });
       if (cancelled || filled >= order.quantity || order.expiry < now) return undefined;
       if (!metas.has(order.batchId)) metas.set(order.batchId, await batchMeta(order.batchId));

@@ -5206,6 +5206,17 @@ export const settlementEscrowAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "quantity",
+        "type": "uint64"
+      }
+    ],
+    "name": "QuantityTooLarge",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "ReentrancyGuardReentrantCall",
     "type": "error"
@@ -6837,9 +6848,14 @@ export const settlementEscrowAbi = [
   {
     "inputs": [
       {
-        "internalType": "bytes32",
-        "name": "orderHash",
-        "type": "bytes32"
+        "internalType": "address",
+        "name": "seller",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "salt",
+        "type": "uint256"
       }
     ],
     "name": "orderState",

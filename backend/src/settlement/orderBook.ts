@@ -119,7 +119,7 @@ export async function postOrder(deps: OrderBookDeps, input: SignedOrder, postedB
   const [onChainHash, counter, state, block, eligibility, balance, approved] = await Promise.all([
     read("hashOrder", [tuple]) as Promise<Hex>,
     read("counterOf", [order.seller]) as Promise<bigint>,
-    read("orderState", [digest]) as Promise<readonly [bigint, boolean]>,
+    read("orderState", [order.seller, order.salt]) as Promise<readonly [bigint, boolean]>, // fill record of (seller, salt)
     deps.publicClient.getBlock({ blockTag: "latest" }),
     deps.publicClient.readContract({
       address: deps.deployment.contracts.identity,
