@@ -160,6 +160,34 @@ export async function buy(
   await send(client, progress, "Buy", () => wallet.writeContract({ ...request, account: buyer, chain: wallet.chain }));
 }
 
+/**
+ * The salt of the seller's next order: one above the highest salt of their orders in the book, past
+ * any (seller, salt) fill record already used on chain. The escrow keeps four orders' fill records
+ * in one storage word per (seller, salt >> 2), so consecutive salts make three first fills in four
+ * ~17k gas cheaper; a salt must not be reused (the order book refuses it). Falls back to a random
+ * salt when the book cannot be read.
+ */
+async function nextSalt(client: PublicClient, api: Api, info: PlatformInfo, seller: Address): Promise<bigint> {
+  let salt: bigint;
+  try {
+    const answer = await api.get<ApiOrder[] | { orders: ApiOrder[] }>(`/v1/orders?seller=${seller}&status=any&limit=200`);
+    const rows = Array.isArray(answer) ? answer : answer.orders;
+    salt = rows.reduce((max, row) => (BigInt(row.order.salt) >= max ? BigInt(row.order.salt) + 1n : max), 0n);
+  } catch {
+    return BigInt(`0x${[...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("")}`);
+  }
+  for (;;) {
+    const [filled, cancelled] = await client.readContract({
+      address: info.contracts.escrow,
+      abi: settlementEscrowAbi,
+      functionName: "orderState",
+      args: [seller, salt],
+    });
+    if (filled === 0n && !cancelled) return salt;
+    salt += 1n;
+  }
+}
+
 /** Signs a sell order and posts it to the order book; grants the escrow transfer approval first if needed. */
 export async function sell(
   client: PublicClient,
@@ -187,7 +215,7 @@ export async function sell(
     await send(client, progress, "Let the escrow deliver your credits", () => wallet.writeContract({ ...request, account: seller, chain: wallet.chain }));
   }
   const counter = await client.readContract({ address: info.contracts.escrow, abi: settlementEscrowAbi, functionName: "counterOf", args: [seller] });
-  const salt = BigInt(`0x${[...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("")}`);
+  const salt = await nextSalt(client, api, info, seller);
   const order: Order = {
     seller,
     ...terms,

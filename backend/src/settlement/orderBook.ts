@@ -166,6 +166,20 @@ export async function postOrder(deps: OrderBookDeps, input: SignedOrder, postedB
 
   // the order and its audit entry commit together, before the caller hears "created"
   const created = await withTransaction(deps.db, async (client) => {
+    // The escrow keeps one fill record per (seller, salt): two orders with one salt would share it
+    // (fills of either count against both; cancelling one voids both). Refuse the second one.
+    const sameSalt = await client.query<{ order_hash: string }>(
+      `SELECT order_hash FROM settlement_orders
+        WHERE chain_id = $1 AND escrow = $2 AND seller = $3 AND salt = $4::numeric AND order_hash <> $5 LIMIT 1`,
+      [chainId, escrow.toLowerCase(), order.seller.toLowerCase(), order.salt.toString(), digest.toLowerCase()],
+    );
+    if (sameSalt.rows.length > 0) {
+      throw new SettlementError(
+        "SALT_IN_USE",
+        `seller ${order.seller} already posted order ${sameSalt.rows[0].order_hash} with salt ${order.salt}: each order needs its own salt`,
+        { orderHash: sameSalt.rows[0].order_hash },
+      );
+    }
     const inserted = await client.query(
       `INSERT INTO settlement_orders (chain_id, escrow, order_hash, seller, batch_id, quantity, price_per_tonne, min_fill, expiry, salt,
          counter, buyer, mode, signature, posted_by)

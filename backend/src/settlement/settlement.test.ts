@@ -142,6 +142,13 @@ describe("order book", () => {
     expect(notEligible.details).toEqual({ reason: "NotVerified" });
     const after = await db.pool.query("SELECT count(*)::int AS n FROM settlement_orders");
     expect(after.rows[0]).toEqual(before.rows[0]);
+    // a second order with the salt of an order already in the book (it would share its on-chain fill record)
+    const first = await settle.order(seller.address, batchId);
+    await post(first);
+    const reused = await rejection(post({ ...first, pricePerTonne: first.pricePerTonne + 1n }));
+    expect(reused.code).toBe("SALT_IN_USE");
+    expect(reused.details).toEqual({ orderHash: settle.hash(first).toLowerCase() });
+    expect((await db.pool.query("SELECT count(*)::int AS n FROM settlement_orders")).rows[0]).toEqual({ n: before.rows[0].n + 1 });
   });
 
   it("rejects malformed input naming the field", () => {
