@@ -19,7 +19,9 @@ import {ISettlementCredit} from "./ISettlementCredit.sol";
 /// @title SettlementEscrow
 /// @notice Settles signed sell orders of carbon credits against a stablecoin (any ERC-20).
 /// - A seller (maker) signs an EIP-712 `Order` off-chain and approves this contract as ERC-1155
-///   operator; buyers fill it, partially or fully, up to its quantity.
+///   operator; buyers fill it, partially or fully, up to its quantity. The order's salt is its
+///   nonce: fill records are kept per (seller, salt), four to a storage word, so a seller who signs
+///   consecutive salts makes three first fills in four ~17k gas cheaper than a fresh slot would.
 /// - Atomic mode: `fill` moves the stablecoin buyer -> seller (less the platform fee, to the
 ///   treasury) and the credits seller -> buyer in one transaction, or nothing moves. The credit
 ///   token's transfer gate checks both parties' identity. `fillAndRetire` buys and retires at once.
@@ -452,8 +454,8 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
 
     // ---------------------------------------------------------------- views
 
-    /// @notice EIP-712 digest of `order` in this contract's domain: what the seller signs and the
-    /// key of its fill state.
+    /// @notice EIP-712 digest of `order` in this contract's domain: what the seller signs, and the
+    /// order's id in events (its fill record is keyed by (seller, salt), see `orderState`).
     function hashOrder(Order calldata order) public view returns (bytes32) {
         return _hashTypedDataV4(_orderStructHash(order));
     }
