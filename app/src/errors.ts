@@ -48,6 +48,7 @@ const CONTRACT_ERRORS: Record<string, (args: Args) => string> = {
   Overfill: ([quantity, remaining]) => `Only ${n(remaining)} t are left in this order; you asked for ${n(quantity)} t.`,
   BelowMinFill: ([quantity, minFill]) => `This order's minimum fill is ${n(minFill)} t; ${n(quantity)} t is too little.`,
   OrderIsCancelled: () => "The seller has cancelled this order.",
+  QuantityTooLarge: ([quantity]) => `An order of ${n(quantity)} t is too large to trade: the escrow takes at most 2^63 − 1 t per order.`,
   StaleCounter: () => "The seller has withdrawn all their earlier orders; this one is no longer valid.",
   InvalidSignature: () => "The order's signature does not match its seller; it cannot be filled.",
   NotDesignatedBuyer: ([, designated]) => `This is a bilateral order reserved for ${String(designated)}.`,
