@@ -35,6 +35,7 @@ import { carbonCreditAbi, oracleQuorumAbi, registryBridgeAbi, retirementCertific
 import type { Deployment } from "../chain/deployment";
 import type { CollectedQuorum } from "./aggregator";
 import { lockedTrade } from "./node";
+import { SerialPredecessors } from "./serialPredecessors";
 
 export interface ReadyAttestation {
   /** Caller's key for the outcome (e.g. the registry operation). */
@@ -100,6 +101,7 @@ export class AttestationSubmitter {
     this.#receiptTimeoutMs = options.receiptTimeoutMs ?? 15_000;
     this.#maxSendAttempts = options.maxSendAttempts ?? 4;
     this.#maxCalls = options.maxCallsPerTransaction ?? 40;
+    this.#predecessors = new SerialPredecessors(options.publicClient, options.deployment.contracts.credit);
   }
 
   get address(): Address {
@@ -155,13 +157,23 @@ export class AttestationSubmitter {
         // The common case goes straight out; only a batch that reverted is taken apart.
         const sent = await this.#send(target, data, remaining, gas, { onRevert: "report" });
         if (sent !== "reverted") {
+          await this.#rememberInserted(calls, sent);
           outcomes.push(...sent);
           return outcomes;
+        }
+        // The hints may have been stale: read the namespaces from the chain again.
+        for (const call of calls) {
+          const { attestation } = call.item.quorum;
+          if (attestation.kind === "TokenizeAttestation") {
+            this.#predecessors.forget(await this.#namespaceOf(attestation.message.batch.registry, attestation.message.batch.serialScope));
+          }
         }
       } else {
         const failure = await this.#simulate(target, data);
         if (failure === undefined) {
-          outcomes.push(...(await this.#send(target, data, remaining, gas)));
+          const sent = await this.#send(target, data, remaining, gas);
+          await this.#rememberInserted(calls, sent);
+          outcomes.push(...sent);
           return outcomes;
         }
       }
@@ -180,6 +192,17 @@ export class AttestationSubmitter {
     }
     for (const item of remaining) outcomes.push({ key: item.key, status: "failed", reason: "batch kept reverting in simulation" });
     return outcomes;
+  }
+
+  /** Tells the hint cache about the serial blocks that applied tokenizations put on-chain. */
+  async #rememberInserted(calls: readonly PreparedCall[], outcomes: readonly SubmissionOutcome[]): Promise<void> {
+    const applied = new Set(outcomes.filter((o) => o.status === "applied").map((o) => o.key));
+    for (const call of calls) {
+      const { attestation } = call.item.quorum;
+      if (attestation.kind !== "TokenizeAttestation" || !applied.has(call.item.key)) continue;
+      const { registry, serialScope, serialStart } = attestation.message.batch;
+      this.#predecessors.inserted(await this.#namespaceOf(registry, serialScope), [serialStart]);
+    }
   }
 
   async #submitRelease(item: ReadyAttestation): Promise<SubmissionOutcome[]> {
@@ -202,13 +225,7 @@ export class AttestationSubmitter {
         if (attestation.kind !== "TokenizeAttestation") return undefined;
         const m = attestation.message;
         const namespace = await this.#namespaceOf(m.batch.registry, m.batch.serialScope);
-        const onChain = await publicClient.readContract({
-          address: deployment.contracts.credit,
-          abi: carbonCreditAbi,
-          functionName: "serialPredecessor",
-          args: [namespace, m.batch.serialStart],
-        });
-        return { namespace, onChain };
+        return { namespace, onChain: await this.#predecessors.of(namespace, m.batch.serialStart) };
       }),
     );
     const inserted = new Map<string, bigint[]>();
@@ -277,6 +294,7 @@ export class AttestationSubmitter {
   }
 
   readonly #namespaces = new Map<string, Promise<Hex>>();
+  readonly #predecessors: SerialPredecessors;
 
   /** The serial namespace of (registry, scope), read once. */
   #namespaceOf(registry: Hex, serialScope: bigint): Promise<Hex> {
