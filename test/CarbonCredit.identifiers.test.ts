@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import fc from "fast-check";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { bytes16, deploySuite, verraBatch } from "./helpers/fixtures";
@@ -34,4 +35,35 @@ describe("CarbonCredit batch identifiers", () => {
       expect(await s.credit.batchCount()).to.equal(0n);
     });
   }
+
+  /** The byte-by-byte rule the contract implements without a loop. */
+  function isShortTextReference(bytes: Uint8Array): boolean {
+    let ended = false;
+    for (const c of bytes) {
+      if (c === 0) ended = true;
+      else if (ended || c < 0x20 || c > 0x7e) return false;
+    }
+    return true;
+  }
+
+  it("accepts exactly the bytes16 texts the byte-by-byte rule accepts (property)", async () => {
+    const s = await loadFixture(deploySuite);
+    const [alice] = s.users;
+    await s.kyc(alice);
+    await s.credit.grantRole(await s.credit.BRIDGE_ROLE(), s.admin.address);
+    // Bytes near every boundary (0x00, 0x1f/0x20, 0x7e/0x7f, 0x80, 0xff), often followed by zero padding.
+    const byte = fc.oneof(fc.constantFrom(0x00, 0x01, 0x1f, 0x20, 0x21, 0x41, 0x7e, 0x7f, 0x80, 0x81, 0xdf, 0xe0, 0xff), fc.integer({ min: 0, max: 255 }));
+    const text = fc
+      .tuple(fc.array(byte, { minLength: 16, maxLength: 16 }), fc.integer({ min: 0, max: 16 }))
+      .map(([bytes, keep]) => Uint8Array.from(bytes.map((b, i) => (i < keep ? b : 0))));
+    await fc.assert(
+      fc.asyncProperty(text, async (bytes) => {
+        const methodology = ethers.hexlify(bytes);
+        const call = s.credit.createBatch.staticCall(verraBatch(1n, 10n, { methodology }), 0n, alice.address, ethers.ZeroHash);
+        if (isShortTextReference(bytes)) expect(await call).to.equal(1n);
+        else await expect(call).to.be.revertedWithCustomError(s.credit, "InvalidBatchInfo").withArgs("methodology");
+      }),
+      { numRuns: 400 },
+    );
+  });
 });
