@@ -14,21 +14,13 @@
  */
 import { fork } from "node:child_process";
 import path from "node:path";
-import type { Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { publicClientFor } from "../chain/clients";
 import { deploymentSchema } from "../chain/deployment";
-import type { StartTestChainOptions, TestChain } from "./testChain";
+import { chainControls, type StartTestChainOptions, type TestChain } from "./testChain";
 
-/** What the child reports once its chain is up. */
-export interface ChainProcessReady {
-  readonly rpcUrl: string;
-  readonly chainId: number;
-  readonly deployment: unknown;
-  readonly accounts: readonly Hex[];
-  readonly oracleKeys: readonly Hex[];
-  readonly threshold: number;
-}
+/** What the child reports once its chain is up (the deployment as JSON, checked on arrival). */
+export type ChainProcessReady = Pick<TestChain, "rpcUrl" | "chainId" | "accounts" | "oracleKeys" | "threshold"> & { readonly deployment: unknown };
 
 /** Starts a chain with the ledger deployed in a child process (see the module comment). */
 export async function startTestChainProcess(options: StartTestChainOptions = {}): Promise<TestChain> {
@@ -70,20 +62,7 @@ export async function startTestChainProcess(options: StartTestChainOptions = {})
     threshold: ready.threshold,
     publicClient: publicClientFor(ready.rpcUrl, ready.chainId),
     deploymentBlock: BigInt(deployment.blockNumber),
-    request,
-    snapshot: async () => (await request("evm_snapshot")) as Hex,
-    revert: async (snapshot) => {
-      if ((await request("evm_revert", [snapshot])) !== true) throw new Error(`evm_revert(${snapshot}) failed: unknown or already used snapshot`);
-    },
-    mine: async (blocks = 1) => {
-      await request("hardhat_mine", [`0x${blocks.toString(16)}`]);
-    },
-    increaseTime: async (seconds) => {
-      await request("evm_increaseTime", [seconds]);
-      await request("evm_mine");
-    },
-    blockNumber: async () => BigInt((await request("eth_blockNumber")) as string),
-    latestTimestamp: async () => BigInt(((await request("eth_getBlockByNumber", ["latest", false])) as { timestamp: string }).timestamp),
+    ...chainControls(request),
     close: async () => {
       process.off("exit", killOnExit);
       if (child.exitCode !== null) return;

@@ -83,6 +83,30 @@ export interface TestChain {
   close(): Promise<void>;
 }
 
+/** The clock, mining and snapshot controls of a test chain, over its raw JSON-RPC `request`. */
+export function chainControls(request: (method: string, params?: unknown[]) => Promise<unknown>) {
+  return {
+    request,
+    snapshot: async (): Promise<SnapshotId> => (await request("evm_snapshot")) as SnapshotId,
+    revert: async (id: SnapshotId): Promise<void> => {
+      const reverted = await request("evm_revert", [id]);
+      if (reverted !== true) throw new Error(`evm_revert(${id}) failed: unknown or already used snapshot`);
+    },
+    mine: async (blocks = 1): Promise<void> => {
+      await request("hardhat_mine", [`0x${blocks.toString(16)}`]);
+    },
+    increaseTime: async (seconds: number): Promise<void> => {
+      await request("evm_increaseTime", [seconds]);
+      await request("evm_mine");
+    },
+    blockNumber: async (): Promise<bigint> => BigInt((await request("eth_blockNumber")) as string),
+    latestTimestamp: async (): Promise<bigint> => {
+      const block = (await request("eth_getBlockByNumber", ["latest", false])) as { timestamp: string };
+      return BigInt(block.timestamp);
+    },
+  };
+}
+
 /** Deterministic oracle keys (`keccak256("oracle-<i>")`), ascending by signer address. */
 export function testOracleKeys(count: number, tag = "oracle"): Hex[] {
   return Array.from({ length: count }, (_, i) => keccak256(toBytes(`${tag}-${i}`)))
@@ -134,24 +158,7 @@ export async function startTestChain(options: StartTestChainOptions = {}): Promi
       threshold,
       publicClient,
       deploymentBlock: BigInt(deployment.blockNumber),
-      request,
-      snapshot: async () => (await request("evm_snapshot")) as SnapshotId,
-      revert: async (id) => {
-        const reverted = await request("evm_revert", [id]);
-        if (reverted !== true) throw new Error(`evm_revert(${id}) failed: unknown or already used snapshot`);
-      },
-      mine: async (blocks = 1) => {
-        await request("hardhat_mine", [`0x${blocks.toString(16)}`]);
-      },
-      increaseTime: async (seconds) => {
-        await request("evm_increaseTime", [seconds]);
-        await request("evm_mine");
-      },
-      blockNumber: async () => BigInt((await request("eth_blockNumber")) as string),
-      latestTimestamp: async () => {
-        const block = (await request("eth_getBlockByNumber", ["latest", false])) as { timestamp: string };
-        return BigInt(block.timestamp);
-      },
+      ...chainControls(request),
       close: () => served.close(),
     };
   } catch (error) {
