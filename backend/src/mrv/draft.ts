@@ -3,6 +3,8 @@ import { z } from "zod";
 import type { Queryable } from "../db/transaction";
 import { type Dataset, DatasetIdSchema, MrvError, getDataset, listUploads, parseOrThrow } from "./dataset";
 import type { QuantificationResult } from "./quantification";
+import { compareText, datasetChunks } from "./recordStore";
+import { ScaledSum, formatScaledDecimal } from "./scaledDecimal";
 
 /**
  * Registry submission drafts from a sealed dataset: a pre-filled monitoring report the verifier
@@ -57,6 +59,37 @@ interface ParameterRow {
   last_ms: string;
 }
 
+/** Per parameter and unit: readings, exact total, sensors, first and last reading (from the stored record chunks). */
+async function parameterRows(db: Queryable, datasetId: string): Promise<ParameterRow[]> {
+  const groups = new Map<string, { parameter: string; unit: string; count: number; sum: ScaledSum; sensors: Set<string>; first: number; last: number }>();
+  for await (const { columns } of datasetChunks(db, datasetId)) {
+    for (let i = 0; i < columns.timeMs.length; i++) {
+      const key = `${columns.parameter[i]}\u0000${columns.unit[i]}`;
+      let group = groups.get(key);
+      if (group === undefined) {
+        group = { parameter: columns.parameter[i], unit: columns.unit[i], count: 0, sum: new ScaledSum(), sensors: new Set(), first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY };
+        groups.set(key, group);
+      }
+      group.count += 1;
+      group.sum.addText(columns.quantity[i]);
+      group.sensors.add(columns.sensorId[i]);
+      group.first = Math.min(group.first, columns.timeMs[i]);
+      group.last = Math.max(group.last, columns.timeMs[i]);
+    }
+  }
+  return [...groups.values()]
+    .sort((a, b) => compareText(a.parameter, b.parameter) || compareText(a.unit, b.unit))
+    .map((g) => ({
+      parameter: g.parameter,
+      unit: g.unit,
+      count: String(g.count),
+      total: formatScaledDecimal(g.sum.value),
+      sensors: [...g.sensors].sort(compareText).join(", "),
+      first_ms: String(g.first),
+      last_ms: String(g.last),
+    }));
+}
+
 function field(label: string, value: string | undefined): { label: string; value: string } {
   return { label, value: value === undefined || value === "" ? TO_COMPLETE : value };
 }
@@ -70,12 +103,7 @@ export async function buildSubmissionDraft(db: Queryable, input: { datasetId: st
   const dataset = await getDataset(db, datasetId);
   if (dataset.status !== "sealed" || dataset.merkleRoot === null) throw new MrvError("DATASET_NOT_SEALED", `dataset ${datasetId} is not sealed: seal it before drafting a report`);
   const result = dataset.quantification as QuantificationResult & { notes?: string[] };
-  const { rows: parameters } = await db.query<ParameterRow>(
-    `SELECT parameter, unit, count(*)::text AS count, sum(quantity::numeric)::text AS total, string_agg(DISTINCT sensor_id, ', ') AS sensors,
-       min(ts_ms)::text AS first_ms, max(ts_ms)::text AS last_ms
-     FROM mrv_records WHERE dataset_id = $1 GROUP BY parameter, unit ORDER BY parameter, unit`,
-    [datasetId],
-  );
+  const parameters = await parameterRows(db, datasetId);
   const uploads = await listUploads(db, datasetId);
   const flagCounts = new Map<string, number>();
   for (const upload of uploads) {

@@ -56,7 +56,7 @@ async function newDataset(period = { start: "2024-01-01", end: "2024-01-31" }) {
 
 async function tableCounts(): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const table of ["mrv_uploads", "mrv_records", "mrv_quarantine", "mrv_dataset_leaves", "audit_log"]) {
+  for (const table of ["mrv_uploads", "mrv_record_chunks", "mrv_leaf_chunks", "mrv_quarantine", "mrv_dataset_leaves", "audit_log"]) {
     const { rows } = await db.pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table}`);
     counts[table] = Number(rows[0].n);
   }

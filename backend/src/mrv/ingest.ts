@@ -7,10 +7,10 @@ import { appendAuditEntry } from "../db/audit";
 import { type Queryable, withTransaction } from "../db/transaction";
 import { canonicalDecimalString } from "./decimal";
 import { type Dataset, DatasetIdSchema, MrvError, getDataset, parseOrThrow } from "./dataset";
-import { CsvOptionsSchema, readCsvRows } from "./parsers/csv";
+import { CsvOptionsSchema, readCsvRowBatches } from "./parsers/csv";
 import { sha256OfBytes, sha256OfFile } from "./parsers/contentHash";
 import { JsonOptionsSchema, JsonSourceError, readJsonRows, readNdjsonRows } from "./parsers/json";
-import { type QuarantinedRow, type SourceMappingInput, SourceMappingError, mapSourceRows, parseSourceMapping } from "./parsers/mapping";
+import { type QuarantinedRow, type SourceMappingInput, SourceMappingError, mapSourceRowBatches, parseSourceMapping } from "./parsers/mapping";
 import { type OcrEngine, OcrError, readImageRows } from "./parsers/ocr";
 import { PdfSourceError, readPdfRows } from "./parsers/pdf";
 import { readPdfRowsWithOcr } from "./parsers/scannedPdf";
@@ -18,7 +18,11 @@ import { TextTableMappingSchema } from "./parsers/textTable";
 import type { SourceItem } from "./parsers/types";
 import { XlsxOptionsSchema, XlsxSourceError, readXlsxRows } from "./parsers/xlsx";
 import { ZipBudgetError, checkZipBudget, DEFAULT_ZIP_BUDGET } from "./parsers/zipBudget";
-import { type QualityFlag, type QualityFlagKind, assessQuality } from "./quality";
+import { hexToBytes32 } from "./merkleTree";
+import { ParallelLeafHasher } from "./parallelLeafHasher";
+import { type QualityFlag, type QualityFlagKind, type QualityReading, assessQuality } from "./quality";
+import { CHUNK_RECORDS, type RecordColumns, compareText, datasetChunks, emptyColumns, insertChunk } from "./recordStore";
+import { ScaledSum, formatScaledDecimal } from "./scaledDecimal";
 import { type NormalizedRecord, normalizeReading } from "./records";
 
 /**
@@ -94,7 +98,7 @@ export interface IngestFileInput {
   readonly limits?: Partial<IngestLimits>;
   /** Set by ingestRecords: the "file" is readings posted as JSON. */
   readonly postedRecords?: boolean;
-  /** Rows written per INSERT (default 2,000). */
+  /** Quarantined rows written per INSERT (default 2,000); accepted records are written in chunks of recordStore.CHUNK_RECORDS. */
   readonly batchSize?: number;
 }
 
@@ -199,18 +203,33 @@ function assertUtf8(bytes: Uint8Array, fileName: string): void {
   }
 }
 
-/** Passes source items on; a record after which the reader could not go on rejects the file. */
-async function* stopOnUnreadable(items: AsyncIterable<SourceItem>, fileName: string): AsyncGenerator<SourceItem> {
-  for await (const item of items) {
-    if (item.kind === "malformed" && item.stopsReading === true) {
-      throw rejected(fileName, `row ${item.row}: ${item.reason} (expected ${item.expected})`);
+/** Passes batches of source items on; a record after which the reader could not go on rejects the file. */
+async function* stopOnUnreadable(batches: AsyncIterable<SourceItem[]>, fileName: string): AsyncGenerator<SourceItem[]> {
+  for await (const batch of batches) {
+    for (const item of batch) {
+      if (item.kind === "malformed" && item.stopsReading === true) {
+        throw rejected(fileName, `row ${item.row}: ${item.reason} (expected ${item.expected})`);
+      }
     }
-    yield item;
+    yield batch;
   }
 }
 
+/** Groups items into batches (readers that produce items one at a time). */
+async function* inBatches(items: AsyncIterable<SourceItem>, size = 1000): AsyncGenerator<SourceItem[]> {
+  let batch: SourceItem[] = [];
+  for await (const item of items) {
+    batch.push(item);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
 interface OpenedSource {
-  readonly items: AsyncIterable<SourceItem>;
+  readonly batches: AsyncIterable<SourceItem[]>;
   readonly close: () => void;
 }
 
@@ -236,43 +255,38 @@ async function openSource(
       const options = CsvOptionsSchema.parse({ ...source.csv, maxRecordSize: source.csv.maxRecordSize ?? limits.maxRecordChars });
       let piped = stream().pipe(byteCounter(onBytes));
       if (options.encoding === "utf8") piped = piped.pipe(utf8Validator(fileName));
-      return { items: readCsvRows(piped, { ...options, fileName }), close: () => piped.destroy() };
+      return { batches: readCsvRowBatches(piped, { ...options, fileName }), close: () => piped.destroy() };
     }
     case "ndjson": {
       const piped = stream().pipe(byteCounter(onBytes)).pipe(utf8Validator(fileName));
-      return { items: readNdjsonRows(piped, { fileName }), close: () => piped.destroy() };
+      return { batches: inBatches(readNdjsonRows(piped, { fileName })), close: () => piped.destroy() };
     }
     case "json": {
       const bytes = await readWhole(content, fileName, limits.maxWholeFileBytes, size);
       assertUtf8(bytes, fileName);
       onBytes(bytes.length);
-      return { items: readJsonRows(bytes, { ...source.json, fileName }), close: () => undefined };
+      return { batches: inBatches(readJsonRows(bytes, { ...source.json, fileName })), close: () => undefined };
     }
     case "xlsx": {
       const bytes = await readWhole(content, fileName, Math.max(limits.maxWholeFileBytes, limits.maxFileBytes), size);
       checkZipBudget(bytes, fileName, { maxUncompressedBytes: limits.maxXlsxUncompressedBytes, maxRatio: limits.maxXlsxRatio, maxEntries: DEFAULT_ZIP_BUDGET.maxEntries });
       const piped = Readable.from([Buffer.from(bytes)]).pipe(byteCounter(onBytes));
-      return { items: readXlsxRows(piped, { ...source.xlsx, fileName }), close: () => piped.destroy() };
+      return { batches: inBatches(readXlsxRows(piped, { ...source.xlsx, fileName })), close: () => piped.destroy() };
     }
     case "pdf": {
       const bytes = await readWhole(content, fileName, limits.maxWholeFileBytes, size);
       onBytes(bytes.length);
       // with an OCR engine, a scanned PDF (no text layer) is read from its page images
       const items = input.ocr === undefined ? readPdfRows(bytes, { fileName, table: source.table }) : readPdfRowsWithOcr(bytes, { fileName, table: source.table, engine: input.ocr });
-      return { items, close: () => undefined };
+      return { batches: inBatches(items), close: () => undefined };
     }
     case "image": {
       if (input.ocr === undefined) throw new MrvError("INVALID_INPUT", "format image needs an OCR engine");
       const bytes = await readWhole(content, fileName, limits.maxWholeFileBytes, size);
       onBytes(bytes.length);
-      return { items: readImageRows(bytes, { fileName, table: source.table, engine: input.ocr }), close: () => undefined };
+      return { batches: inBatches(readImageRows(bytes, { fileName, table: source.table, engine: input.ocr })), close: () => undefined };
     }
   }
-}
-
-interface PendingRecord {
-  readonly record: NormalizedRecord;
-  readonly timeMs: number;
 }
 
 interface UploadState {
@@ -284,10 +298,6 @@ interface UploadState {
   duplicates: number;
   readonly quarantineSample: UploadSummary["quarantine"][number][];
   readonly duplicateSample: UploadSummary["duplicateRows"][number][];
-}
-
-function keyOf(record: NormalizedRecord, timeMs: number): string {
-  return `${record.sensorId}\u0000${record.parameter}\u0000${timeMs}`;
 }
 
 async function insertQuarantine(db: Queryable, state: UploadState, rows: readonly QuarantinedRow[]): Promise<void> {
@@ -319,68 +329,240 @@ async function insertQuarantine(db: Queryable, state: UploadState, rows: readonl
   }
 }
 
-/** Writes a batch; readings already in the dataset become duplicates or conflicts. */
-async function insertRecords(db: Queryable, state: UploadState, batch: readonly PendingRecord[]): Promise<QuarantinedRow[]> {
-  if (batch.length === 0) return [];
-  const sensors = batch.map((p) => p.record.sensorId);
-  const parameters = batch.map((p) => p.record.parameter);
-  const times = batch.map((p) => String(p.timeMs));
-  const rowsOf = batch.map((p) => p.record.source.row);
-  const pages = batch.map((p) => p.record.source.page ?? null);
-  const { rows } = await db.query<{ inserted: number }>(
-    `WITH input AS (
-       SELECT * FROM unnest($3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[], $11::int[])
-         AS t(sensor_id, parameter, ts_ms, quantity, unit, measured_value, measured_unit, source_row, source_page)
-     ), ins AS (
-       INSERT INTO mrv_records (dataset_id, upload_id, sensor_id, parameter, ts_ms, quantity, unit, measured_value, measured_unit, source_row, source_page)
-       SELECT $1, $2, sensor_id, parameter, ts_ms, quantity, unit, measured_value, measured_unit, source_row, source_page FROM input
-       ON CONFLICT (dataset_id, sensor_id, parameter, ts_ms) DO NOTHING
-       RETURNING 1
-     )
-     SELECT count(*)::int AS inserted FROM ins`,
-    [
-      state.dataset.id,
-      state.uploadId,
-      sensors,
-      parameters,
-      times,
-      batch.map((p) => p.record.quantity),
-      batch.map((p) => p.record.unit),
-      batch.map((p) => p.record.measured.value),
-      batch.map((p) => p.record.measured.unit),
-      rowsOf,
-      pages,
-    ],
+/** A reading already accepted (in this upload or an earlier one), for duplicate and conflict reports. */
+interface KnownReading {
+  readonly quantity: string;
+  readonly unit: string;
+  readonly file: string;
+  readonly row: number;
+}
+
+/** The dataset's record sequence as far as it is stored: its size, whether canonical, its last key. */
+interface SequenceState {
+  readonly recordCount: number;
+  readonly canonical: boolean;
+  readonly last: { timeMs: number; sensorId: string; parameter: string } | undefined;
+}
+
+async function sequenceStateOf(db: Queryable, datasetId: string): Promise<SequenceState> {
+  const { rows } = await db.query<{ record_count: string; records_canonical: boolean; last_ts_ms: string | null; last_sensor_id: string | null; last_parameter: string | null }>(
+    `SELECT record_count::text AS record_count, records_canonical, last_ts_ms::text AS last_ts_ms, last_sensor_id, last_parameter FROM mrv_datasets WHERE id = $1`,
+    [datasetId],
   );
-  const inserted = rows[0].inserted;
-  if (inserted === batch.length) {
-    state.accepted += inserted;
-    return [];
+  const row = rows[0];
+  return {
+    recordCount: Number(row.record_count),
+    canonical: row.records_canonical,
+    last: row.last_ts_ms === null || row.last_sensor_id === null || row.last_parameter === null ? undefined : { timeMs: Number(row.last_ts_ms), sensorId: row.last_sensor_id, parameter: row.last_parameter },
+  };
+}
+
+/** One (sensor, parameter) series of the upload, for the quality flags. */
+interface SeriesPoints {
+  readonly sensorId: string;
+  readonly parameter: string;
+  readonly rows: number[];
+  readonly times: number[];
+  readonly values: string[];
+  readonly units: string[];
+}
+
+interface ParameterTotal {
+  readonly parameter: string;
+  readonly unit: string;
+  readonly sum: ScaledSum;
+  count: number;
+}
+
+/** Leaf hashing starts with the first full chunk: smaller uploads are hashed when the dataset is sealed. */
+const SMALL_UPLOAD = CHUNK_RECORDS;
+
+/**
+ * Where accepted readings go: chunks of the dataset's record sequence (recordStore.ts), written as
+ * they fill. While the readings extend the stored sequence in canonical order (each key above the
+ * last), a reading can only repeat the one just before it, and leaf hashes are computed on a worker
+ * thread as chunks are written (index = position). The first reading that does not extend the
+ * sequence switches to an index of every key of the dataset (read back from its chunks): the
+ * sequence is no longer canonical, and sealing sorts and hashes it.
+ */
+class RecordSink {
+  private pending: RecordColumns = emptyColumns();
+  private nextIndex: number;
+  private canonical: boolean;
+  private last: { timeMs: number; sensorId: string; parameter: string; known?: KnownReading } | undefined;
+  private keys: Map<string, KnownReading> | undefined;
+  private hasher: ParallelLeafHasher | undefined;
+  /** first_index and size of each chunk whose leaves were hashed, in order. */
+  private readonly hashedChunks: { firstIndex: number; count: number }[] = [];
+  private readonly datasetIdBytes: Buffer;
+  readonly series = new Map<string, SeriesPoints>();
+  readonly totals = new Map<string, ParameterTotal>();
+  firstMs = Number.POSITIVE_INFINITY;
+  lastMs = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly state: UploadState,
+    private readonly fileName: string,
+    sequence: SequenceState,
+  ) {
+    this.nextIndex = sequence.recordCount;
+    this.canonical = sequence.canonical;
+    this.last = sequence.last;
+    this.datasetIdBytes = hexToBytes32(state.dataset.id);
   }
-  // Some readings were already in the dataset: find which, and what was there.
-  const { rows: clashes } = await db.query<{ ord: number; quantity: string; unit: string; file_name: string; source_row: number }>(
-    `SELECT t.ord, r.quantity, r.unit, u.file_name, r.source_row
-     FROM unnest($2::text[], $3::text[], $4::bigint[], $5::int[], $6::int[], $7::int[]) AS t(sensor_id, parameter, ts_ms, source_row, source_page, ord)
-     JOIN mrv_records r ON r.dataset_id = $1 AND r.sensor_id = t.sensor_id AND r.parameter = t.parameter AND r.ts_ms = t.ts_ms
-     JOIN mrv_uploads u ON u.id = r.upload_id
-     WHERE NOT (r.upload_id = $8 AND r.source_row = t.source_row AND r.source_page IS NOT DISTINCT FROM t.source_page)`,
-    [state.dataset.id, sensors, parameters, times, rowsOf, pages, batch.map((_, i) => i), state.uploadId],
-  );
-  state.accepted += inserted;
-  const conflicts: QuarantinedRow[] = [];
-  for (const clash of clashes) {
-    const pending = batch[clash.ord];
-    const here = pending.record;
-    if (clash.quantity === here.quantity && clash.unit === here.unit) {
-      duplicate(state, here, { file: clash.file_name, row: clash.source_row });
-    } else {
-      conflicts.push(conflict(here, `${clash.quantity} ${clash.unit} (from ${clash.file_name} row ${clash.source_row})`));
+
+  /** Accepts a normalized reading: stored, a duplicate (counted) or a conflict (returned, to quarantine). */
+  async add(record: NormalizedRecord, timeMs: number): Promise<QuarantinedRow | undefined> {
+    const here: KnownReading = { quantity: record.quantity, unit: record.unit, file: record.source.file, row: record.source.row };
+    if (this.keys === undefined) {
+      const last = this.last;
+      const order = last === undefined ? 1 : timeMs - last.timeMs || compareText(record.sensorId, last.sensorId) || compareText(record.parameter, last.parameter);
+      if (order > 0 && this.canonical) {
+        this.last = { timeMs, sensorId: record.sensorId, parameter: record.parameter, known: here };
+        await this.append(record, timeMs);
+        return undefined;
+      }
+      if (order === 0 && last?.known !== undefined) return this.repeated(record, last.known);
+      await this.switchToIndex();
     }
+    const keys = this.keys as Map<string, KnownReading>;
+    const key = keyOf(record.sensorId, record.parameter, timeMs);
+    const earlier = keys.get(key);
+    if (earlier !== undefined) return this.repeated(record, earlier);
+    keys.set(key, here);
+    await this.append(record, timeMs);
+    return undefined;
   }
-  if (inserted + clashes.length !== batch.length) {
-    throw new Error(`internal: ${batch.length} readings, ${inserted} inserted and ${clashes.length} already present`);
+
+  private repeated(record: NormalizedRecord, earlier: KnownReading): QuarantinedRow | undefined {
+    if (earlier.quantity === record.quantity && earlier.unit === record.unit) {
+      duplicate(this.state, record, { file: earlier.file, row: earlier.row });
+      return undefined;
+    }
+    return conflict(record, `${earlier.quantity} ${earlier.unit} (from ${earlier.file} row ${earlier.row})`);
   }
-  return conflicts;
+
+  private async append(record: NormalizedRecord, timeMs: number): Promise<void> {
+    const page = record.source.page ?? null;
+    const columns = this.pending;
+    columns.uploadId.push(this.state.uploadId);
+    columns.sensorId.push(record.sensorId);
+    columns.parameter.push(record.parameter);
+    columns.timeMs.push(timeMs);
+    columns.quantity.push(record.quantity);
+    columns.unit.push(record.unit);
+    columns.measuredValue.push(record.measured.value);
+    columns.measuredUnit.push(record.measured.unit);
+    columns.sourceRow.push(record.source.row);
+    columns.sourcePage.push(page);
+    this.state.accepted += 1;
+
+    const seriesKey = `${record.sensorId}\u0000${record.parameter}`;
+    let series = this.series.get(seriesKey);
+    if (series === undefined) {
+      series = { sensorId: record.sensorId, parameter: record.parameter, rows: [], times: [], values: [], units: [] };
+      this.series.set(seriesKey, series);
+    }
+    series.rows.push(record.source.row);
+    series.times.push(timeMs);
+    series.values.push(record.quantity);
+    series.units.push(record.unit);
+
+    const totalKey = `${record.parameter}\u0000${record.unit}`;
+    let total = this.totals.get(totalKey);
+    if (total === undefined) {
+      total = { parameter: record.parameter, unit: record.unit, sum: new ScaledSum(), count: 0 };
+      this.totals.set(totalKey, total);
+    }
+    total.sum.addText(record.quantity);
+    total.count += 1;
+    if (timeMs < this.firstMs) this.firstMs = timeMs;
+    if (timeMs > this.lastMs) this.lastMs = timeMs;
+
+    if (columns.timeMs.length >= CHUNK_RECORDS) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    const columns = this.pending;
+    const count = columns.timeMs.length;
+    if (count === 0) return;
+    this.pending = emptyColumns();
+    const firstIndex = this.nextIndex;
+    this.nextIndex += count;
+    if (this.canonical && this.keys === undefined && (this.hasher !== undefined || count >= SMALL_UPLOAD)) {
+      this.hasher ??= new ParallelLeafHasher(this.datasetIdBytes, Math.max(count, 1024));
+      for (let i = 0; i < count; i++) {
+        const wait = this.hasher.add(firstIndex + i, columns.sensorId[i], columns.parameter[i], columns.timeMs[i], columns.quantity[i], columns.unit[i]);
+        if (wait !== undefined) await wait;
+      }
+      this.hashedChunks.push({ firstIndex, count });
+    }
+    await insertChunk(this.db, this.state.dataset.id, firstIndex, columns);
+  }
+
+  /** Builds the index of every key of the dataset: its stored chunks (this upload's too) and the pending records. */
+  private async switchToIndex(): Promise<void> {
+    this.canonical = false;
+    await this.stopHashing();
+    const keys = new Map<string, KnownReading>();
+    const { rows } = await this.db.query<{ id: string; file_name: string }>(`SELECT id::text AS id, file_name FROM mrv_uploads WHERE dataset_id = $1`, [this.state.dataset.id]);
+    const files = new Map(rows.map((r) => [Number(r.id), r.file_name]));
+    const addAll = (columns: RecordColumns) => {
+      for (let i = 0; i < columns.timeMs.length; i++) {
+        keys.set(keyOf(columns.sensorId[i], columns.parameter[i], columns.timeMs[i]), {
+          quantity: columns.quantity[i],
+          unit: columns.unit[i],
+          file: files.get(columns.uploadId[i]) ?? this.fileName,
+          row: columns.sourceRow[i],
+        });
+      }
+    };
+    for await (const chunk of datasetChunks(this.db, this.state.dataset.id)) addAll(chunk.columns);
+    addAll(this.pending);
+    this.keys = keys;
+  }
+
+  private async stopHashing(): Promise<void> {
+    const hasher = this.hasher;
+    this.hasher = undefined;
+    this.hashedChunks.length = 0;
+    await hasher?.close();
+  }
+
+  /** Writes what is pending, the leaf hashes, and the dataset's new sequence state. */
+  async finish(): Promise<void> {
+    await this.flush();
+    if (this.hasher !== undefined) {
+      const hashes = (await this.hasher.finish()).hashes();
+      this.hasher = undefined;
+      let at = 0;
+      for (const chunk of this.hashedChunks) {
+        await this.db.query(`INSERT INTO mrv_leaf_chunks (dataset_id, first_index, hashes) VALUES ($1, $2, $3)`, [
+          this.state.dataset.id,
+          chunk.firstIndex,
+          hashes.subarray(at * 32, (at + chunk.count) * 32),
+        ]);
+        at += chunk.count;
+      }
+    }
+    const last = this.canonical ? this.last : undefined;
+    await this.db.query(
+      `UPDATE mrv_datasets SET record_count = record_count + $2, records_canonical = $3,
+         last_ts_ms = COALESCE($4, last_ts_ms), last_sensor_id = COALESCE($5, last_sensor_id), last_parameter = COALESCE($6, last_parameter)
+       WHERE id = $1`,
+      [this.state.dataset.id, this.state.accepted, this.canonical, last?.timeMs ?? null, last?.sensorId ?? null, last?.parameter ?? null],
+    );
+  }
+
+  /** Stops the hashing worker (after a failure too). */
+  async close(): Promise<void> {
+    await this.stopHashing();
+  }
+}
+
+function keyOf(sensorId: string, parameter: string, timeMs: number): string {
+  return `${sensorId}\u0000${parameter}\u0000${timeMs}`;
 }
 
 function duplicate(state: UploadState, record: NormalizedRecord, firstSeen: { file: string; row: number }): void {
@@ -423,46 +605,31 @@ function periodBounds(dataset: Dataset): { from: number; until: number } {
   return { from: Date.parse(`${dataset.period.start}T00:00:00.000Z`), until: Date.parse(`${dataset.period.end}T00:00:00.000Z`) + 86_400_000 };
 }
 
-async function qualityFlagsOf(db: Queryable, state: UploadState): Promise<UploadSummary["qualityFlags"]> {
+/** Quality flags over each series (sensor, parameter) of the upload's accepted readings, in time order. */
+function qualityFlagsOf(sink: RecordSink, rules: Dataset["qualityRules"]): UploadSummary["qualityFlags"] {
   const byKind: Partial<Record<QualityFlagKind, number>> = {};
   const flags: (QualityFlag & { parameter: string })[] = [];
   let count = 0;
-  const { rows: series } = await db.query<{ sensor_id: string; parameter: string }>(
-    `SELECT DISTINCT sensor_id, parameter FROM mrv_records WHERE upload_id = $1 ORDER BY sensor_id, parameter`,
-    [state.uploadId],
-  );
-  for (const { sensor_id: sensorId, parameter } of series) {
-    const { rows } = await db.query<{ ts_ms: string; quantity: string; unit: string; source_row: number }>(
-      `SELECT ts_ms::text AS ts_ms, quantity, unit, source_row FROM mrv_records
-       WHERE upload_id = $1 AND sensor_id = $2 AND parameter = $3 ORDER BY ts_ms`,
-      [state.uploadId, sensorId, parameter],
-    );
-    const found = assessQuality(
-      rows.map((r) => ({ row: r.source_row, timestamp: new Date(Number(r.ts_ms)), value: r.quantity, unit: r.unit, sensorId })),
-      state.dataset.qualityRules,
-    );
-    for (const flag of found) {
+  const series = [...sink.series.values()].sort((a, b) => compareText(a.sensorId, b.sensorId) || compareText(a.parameter, b.parameter));
+  for (const s of series) {
+    const readings: QualityReading[] = new Array(s.rows.length);
+    for (let i = 0; i < s.rows.length; i++) readings[i] = { row: s.rows[i], timestamp: new Date(s.times[i]), value: s.values[i], unit: s.units[i], sensorId: s.sensorId };
+    for (const flag of assessQuality(readings, rules)) {
       count += 1;
       byKind[flag.kind] = (byKind[flag.kind] ?? 0) + 1;
-      if (flags.length < SUMMARY_LIST_LIMIT) flags.push({ ...flag, parameter });
+      if (flags.length < SUMMARY_LIST_LIMIT) flags.push({ ...flag, parameter: s.parameter });
     }
   }
   return { count, byKind, flags };
 }
 
-async function totalsOf(db: Queryable, uploadId: number): Promise<Pick<UploadSummary, "totals" | "firstReading" | "lastReading">> {
-  const { rows } = await db.query<{ parameter: string; unit: string; count: string; total: string; first_ms: string; last_ms: string }>(
-    `SELECT parameter, unit, count(*)::text AS count, sum(quantity::numeric)::text AS total, min(ts_ms)::text AS first_ms, max(ts_ms)::text AS last_ms
-     FROM mrv_records WHERE upload_id = $1 GROUP BY parameter, unit ORDER BY parameter, unit`,
-    [uploadId],
-  );
-  if (rows.length === 0) return { totals: [] };
-  const first = Math.min(...rows.map((r) => Number(r.first_ms)));
-  const last = Math.max(...rows.map((r) => Number(r.last_ms)));
+function totalsOf(sink: RecordSink): Pick<UploadSummary, "totals" | "firstReading" | "lastReading"> {
+  if (sink.totals.size === 0) return { totals: [] };
+  const totals = [...sink.totals.values()].sort((a, b) => compareText(a.parameter, b.parameter) || compareText(a.unit, b.unit));
   return {
-    totals: rows.map((r) => ({ parameter: r.parameter, unit: r.unit, quantity: canonicalDecimalString(r.total), count: Number(r.count) })),
-    firstReading: new Date(first).toISOString(),
-    lastReading: new Date(last).toISOString(),
+    totals: totals.map((t) => ({ parameter: t.parameter, unit: t.unit, quantity: canonicalDecimalString(formatScaledDecimal(t.sum.value)), count: t.count })),
+    firstReading: new Date(sink.firstMs).toISOString(),
+    lastReading: new Date(sink.lastMs).toISOString(),
   };
 }
 
@@ -479,7 +646,7 @@ export async function ingestFile(pool: pg.Pool, input: IngestFileInput): Promise
   }
   const actor = parseOrThrow(z.string().trim().min(1).max(200), input.actor, "actor");
   const limits: IngestLimits = { ...DEFAULT_INGEST_LIMITS, ...input.limits };
-  const batchSize = input.batchSize ?? 2000;
+  const quarantineBatch = input.batchSize ?? 2000;
 
   const size = "bytes" in input.content ? input.content.bytes.length : (await stat(input.content.path)).size;
   if (size > limits.maxFileBytes) throw rejected(fileName, `${size} bytes, more than the limit of ${limits.maxFileBytes}`);
@@ -508,75 +675,66 @@ export async function ingestFile(pool: pg.Pool, input: IngestFileInput): Promise
       input.onProgress({ bytesRead, totalBytes: size, rows: state.rows });
     };
     let opened: OpenedSource | undefined;
+    const sink = new RecordSink(db, state, fileName, await sequenceStateOf(db, datasetId));
     try {
       opened = await openSource(input, source, size, limits, (n) => {
         bytesRead += n;
       });
-      let batch: PendingRecord[] = [];
-      let batchKeys = new Map<string, NormalizedRecord>();
       let quarantine: QuarantinedRow[] = [];
-      const flush = async () => {
-        quarantine.push(...(await insertRecords(db, state, batch)));
-        await insertQuarantine(db, state, quarantine);
-        batch = [];
-        batchKeys = new Map();
-        quarantine = [];
-      };
-      for await (const item of mapSourceRows(stopOnUnreadable(opened.items, fileName), mapping)) {
-        state.rows += 1;
-        if (item.kind === "quarantined") {
-          quarantine.push(item.quarantined);
-        } else {
-          const reading = item.reading;
-          const timeMs = reading.timestamp.getTime();
-          const location = { file: reading.file, row: reading.row, ...(reading.page === undefined ? {} : { page: reading.page }) };
-          if (timeMs < period.from || timeMs >= period.until) {
-            quarantine.push({
-              ...location,
-              raw: `${reading.sensorId} ${reading.parameter} ${reading.timestamp.toISOString()} ${reading.value} ${reading.unit}`,
-              errors: [{ ...location, column: "(timestamp)", expected: `a time within the monitoring period ${dataset.period.start}/${dataset.period.end} (UTC)`, got: reading.timestamp.toISOString() }],
-            });
+      for await (const items of mapSourceRowBatches(stopOnUnreadable(opened.batches, fileName), mapping)) {
+        for (const item of items) {
+          state.rows += 1;
+          if (item.kind === "quarantined") {
+            quarantine.push(item.quarantined);
           } else {
-            let record: NormalizedRecord | undefined;
-            try {
-              record = normalizeReading(reading, sha256);
-            } catch (error) {
+            const reading = item.reading;
+            const timeMs = reading.timestamp.getTime();
+            const location = { file: reading.file, row: reading.row, ...(reading.page === undefined ? {} : { page: reading.page }) };
+            if (timeMs < period.from || timeMs >= period.until) {
               quarantine.push({
                 ...location,
                 raw: `${reading.sensorId} ${reading.parameter} ${reading.timestamp.toISOString()} ${reading.value} ${reading.unit}`,
-                errors: [{ ...location, column: "(record)", expected: "a reading that normalizes exactly (sensor and parameter up to 256 characters, value exact in the base unit)", got: describeError(error) }],
+                errors: [{ ...location, column: "(timestamp)", expected: `a time within the monitoring period ${dataset.period.start}/${dataset.period.end} (UTC)`, got: reading.timestamp.toISOString() }],
               });
-            }
-            if (record !== undefined) {
-              const key = keyOf(record, timeMs);
-              const earlier = batchKeys.get(key);
-              if (earlier === undefined) {
-                batchKeys.set(key, record);
-                batch.push({ record, timeMs });
-              } else if (earlier.quantity === record.quantity) {
-                duplicate(state, record, { file: earlier.source.file, row: earlier.source.row });
-              } else {
-                quarantine.push(conflict(record, `${earlier.quantity} ${earlier.unit} (from ${earlier.source.file} row ${earlier.source.row})`));
+            } else {
+              let record: NormalizedRecord | undefined;
+              try {
+                record = normalizeReading(reading, sha256);
+              } catch (error) {
+                quarantine.push({
+                  ...location,
+                  raw: `${reading.sensorId} ${reading.parameter} ${reading.timestamp.toISOString()} ${reading.value} ${reading.unit}`,
+                  errors: [{ ...location, column: "(record)", expected: "a reading that normalizes exactly (sensor and parameter up to 256 characters, value exact in the base unit)", got: describeError(error) }],
+                });
+              }
+              if (record !== undefined) {
+                const clash = await sink.add(record, timeMs);
+                if (clash !== undefined) quarantine.push(clash);
               }
             }
           }
+          if (quarantine.length >= quarantineBatch) {
+            await insertQuarantine(db, state, quarantine);
+            quarantine = [];
+          }
         }
-        if (batch.length >= batchSize || quarantine.length >= batchSize) await flush();
         report();
       }
-      await flush();
+      await insertQuarantine(db, state, quarantine);
+      await sink.finish();
     } catch (error) {
       if (READ_ERRORS.some((type) => error instanceof type)) throw rejected(fileName, (error as Error).message);
       if (error instanceof TypeError && /encoded data was not valid/.test(error.message)) throw rejected(fileName, "not valid UTF-8");
       throw error;
     } finally {
       opened?.close();
+      await sink.close();
     }
     report(true);
     if (state.rows === 0) throw rejected(fileName, "it contains no data rows");
 
-    const qualityFlags = await qualityFlagsOf(db, state);
-    const totals = await totalsOf(db, state.uploadId);
+    const qualityFlags = qualityFlagsOf(sink, dataset.qualityRules);
+    const totals = totalsOf(sink);
     const summary: UploadSummary = {
       status: "accepted",
       uploadId: state.uploadId,
@@ -601,7 +759,6 @@ export async function ingestFile(pool: pg.Pool, input: IngestFileInput): Promise
       `UPDATE mrv_uploads SET accepted_count = $2, quarantined_count = $3, duplicate_count = $4, summary = $5::jsonb WHERE id = $1`,
       [state.uploadId, state.accepted, state.quarantined, state.duplicates, JSON.stringify(summary)],
     );
-    await db.query(`UPDATE mrv_datasets SET record_count = record_count + $2 WHERE id = $1`, [datasetId, state.accepted]);
     await appendAuditEntry(db, {
       actor,
       action: "mrv.upload.accepted",

@@ -142,6 +142,11 @@ export class LeafHashCollector {
     return this.count;
   }
 
+  /** The hashes in the order they were added (a view, not a copy). */
+  hashes(): Buffer {
+    return this.buffer.subarray(0, this.count * WORD);
+  }
+
   /** The hashes sorted as StandardMerkleTree sorts its leaves (byte order). */
   sorted(): Buffer {
     return sortLeafHashes(this.buffer.subarray(0, this.count * WORD));

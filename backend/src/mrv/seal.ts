@@ -6,70 +6,110 @@ import { type Dataset, type DatasetMethodology, DatasetIdSchema, MrvError, getDa
 import type { FactorLibrary } from "./factors";
 import { type Hex, type RecordLeaf, recordLeafHash, verifyProof } from "./merkle";
 import { loadKeccak256 } from "./keccak";
-import { type FlatMerkleTree, type LeafHashCollector, buildFlatTree, hexToBytes32 } from "./merkleTree";
+import { type FlatMerkleTree, LeafHashCollector, RecordLeafEncoder, buildFlatTree, hexToBytes32 } from "./merkleTree";
 import { ParallelLeafHasher } from "./parallelLeafHasher";
+import { CHUNK_RECORDS, type RecordColumns, type StoredRecord, compareText, datasetChunks, decodeChunk, emptyColumns, insertChunk, pushRecord, recordAt, recordByIndex } from "./recordStore";
+import { ScaledSum, formatScaledDecimal } from "./scaledDecimal";
 import { type FuelConsumption, type QuantificationInputDraft, type QuantificationResult, quantify } from "./quantification";
 
 /**
- * Sealing a dataset: its records, read back from the database in the canonical order of
- * merkle.ts page by page, are hashed into leaves (the leaf encoding of merkle.ts, verifiable with
- * OpenZeppelin's MerkleProof), the tree is built over the sorted leaf hashes (32 bytes a leaf),
- * the parameters the methodology names are summed exactly (PostgreSQL numeric) and quantified
- * with the dataset's pinned library version. Root, quantification and leaf hashes are written in
- * one transaction; a sealed dataset never changes. Proofs are served from the stored leaf hashes.
+ * Sealing a dataset: the leaf hash of every record in canonical order (merkle.ts; verifiable with
+ * OpenZeppelin's MerkleProof), the tree over the sorted leaf hashes (32 bytes a leaf), the totals
+ * of the parameters the methodology names (exact, from the uploads' totals) quantified with the
+ * dataset's pinned library version. Root, quantification and sorted leaf hashes are written in one
+ * transaction; a sealed dataset never changes. Proofs are served from the stored leaf hashes.
+ *
+ * Leaf hashes: when the uploads arrived in canonical order (mrv_datasets.records_canonical, see
+ * ingest.ts) the stored record sequence is the canonical order and most leaves were hashed while
+ * ingesting (mrv_leaf_chunks, one row per record chunk): only chunks without them are read and
+ * hashed now. Otherwise every record is read, sorted into canonical order, hashed on a worker
+ * thread, and the record chunks are rewritten in that order (so that record i of a sealed dataset
+ * is found by its position).
  */
 
-const PAGE = 10_000;
 const LEAF_CHUNK = 32_768;
 
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+function leafOf(datasetId: Hex, index: number, record: StoredRecord): RecordLeaf {
+  return [datasetId, String(index), record.sensorId, record.parameter, String(record.timeMs), record.quantity, record.unit];
 }
 
-interface CanonicalRow {
-  sensor_id: string;
-  parameter: string;
-  ts_ms: string;
-  quantity: string;
-  unit: string;
-}
-
-/** Streams a dataset's records in canonical order (time, sensor, parameter), page by page. */
-async function* canonicalRecords(db: Queryable, datasetId: string): AsyncGenerator<CanonicalRow> {
-  let after: CanonicalRow | undefined;
-  for (;;) {
-    const { rows } = await db.query<CanonicalRow>(
-      `SELECT sensor_id, parameter, ts_ms::text AS ts_ms, quantity, unit FROM mrv_records
-       WHERE dataset_id = $1 AND ($2::bigint IS NULL OR (ts_ms, sensor_id COLLATE "C", parameter COLLATE "C") > ($2::bigint, $3::text COLLATE "C", $4::text COLLATE "C"))
-       ORDER BY ts_ms, sensor_id COLLATE "C", parameter COLLATE "C" LIMIT ${PAGE}`,
-      [datasetId, after?.ts_ms ?? null, after?.sensor_id ?? null, after?.parameter ?? null],
-    );
-    for (const row of rows) {
-      // merkle.ts orders by UTF-16 code units, PostgreSQL's "C" collation by UTF-8 bytes: they differ
-      // only between supplementary characters and U+E000..U+FFFF. Refuse rather than root a wrong order.
-      if (after !== undefined && after.ts_ms === row.ts_ms && (compareText(after.sensor_id, row.sensor_id) || compareText(after.parameter, row.parameter)) > 0) {
-        throw new MrvError("INVALID_INPUT", `sensor ids ${JSON.stringify(after.sensor_id)} and ${JSON.stringify(row.sensor_id)} sort differently in UTF-8 and UTF-16; rename one`);
+/** Leaf hashes of a dataset whose stored sequence is canonical: those hashed at ingestion, the rest now. */
+async function canonicalLeafHashes(db: Queryable, datasetId: Hex, expected: number): Promise<LeafHashCollector> {
+  const collector = new LeafHashCollector(expected);
+  const { rows: chunks } = await db.query<{ first_index: string; record_count: number; hashed: boolean }>(
+    `SELECT c.first_index::text AS first_index, c.record_count, l.first_index IS NOT NULL AS hashed
+     FROM mrv_record_chunks c LEFT JOIN mrv_leaf_chunks l ON l.dataset_id = c.dataset_id AND l.first_index = c.first_index
+     WHERE c.dataset_id = $1 ORDER BY c.first_index`,
+    [datasetId],
+  );
+  const keccak = await loadKeccak256();
+  const encoder = new RecordLeafEncoder(hexToBytes32(datasetId));
+  let index = 0;
+  for (const chunk of chunks) {
+    if (Number(chunk.first_index) !== index) throw new Error(`internal: dataset ${datasetId} has no records ${index} to ${Number(chunk.first_index) - 1}`);
+    if (chunk.hashed) {
+      const { rows } = await db.query<{ hashes: Buffer }>(`SELECT hashes FROM mrv_leaf_chunks WHERE dataset_id = $1 AND first_index = $2`, [datasetId, chunk.first_index]);
+      if (rows[0].hashes.length !== chunk.record_count * 32) throw new Error(`internal: leaf hashes of records ${index}.. do not match their chunk`);
+      collector.addAll(rows[0].hashes);
+    } else {
+      const { rows } = await db.query<{ records: string }>(`SELECT records FROM mrv_record_chunks WHERE dataset_id = $1 AND first_index = $2`, [datasetId, chunk.first_index]);
+      const columns = decodeChunk(rows[0].records, chunk.record_count);
+      for (let i = 0; i < chunk.record_count; i++) {
+        collector.add(encoder.hash(keccak, index + i, columns.sensorId[i], columns.parameter[i], columns.timeMs[i], columns.quantity[i], columns.unit[i]));
       }
-      yield row;
-      after = row;
     }
-    if (rows.length < PAGE) return;
+    index += chunk.record_count;
   }
+  return collector;
 }
 
-function leafOf(datasetId: Hex, index: number, row: CanonicalRow): RecordLeaf {
-  return [datasetId, String(index), row.sensor_id, row.parameter, row.ts_ms, row.quantity, row.unit];
+/** Concatenated columns of every record of the dataset. */
+async function allRecords(db: Queryable, datasetId: Hex): Promise<RecordColumns> {
+  const all = emptyColumns();
+  for await (const { columns } of datasetChunks(db, datasetId)) {
+    for (const key of Object.keys(all) as (keyof RecordColumns)[]) {
+      const into = all[key] as unknown[];
+      for (const value of columns[key]) into.push(value);
+    }
+  }
+  return all;
 }
 
-/** Leaf hashes of the dataset's records (hashed on a worker thread while the next page is read). */
-async function collectLeafHashes(db: Queryable, datasetId: Hex, expected: number): Promise<LeafHashCollector> {
-  const hasher = new ParallelLeafHasher(hexToBytes32(datasetId), expected);
+/** Sorts the dataset's records into canonical order, rewrites its chunks in that order and hashes the leaves. */
+async function sortAndHash(db: Queryable, datasetId: Hex, expected: number): Promise<LeafHashCollector> {
+  const all = await allRecords(db, datasetId);
+  const n = all.timeMs.length;
+  if (n !== expected) throw new Error(`internal: ${expected} records counted, ${n} stored`);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort(
+    (a, b) =>
+      all.timeMs[a] - all.timeMs[b] ||
+      compareText(all.sensorId[a], all.sensorId[b]) ||
+      compareText(all.parameter[a], all.parameter[b]) ||
+      compareText(all.unit[a], all.unit[b]) ||
+      compareText(all.quantity[a], all.quantity[b]),
+  );
+  for (let i = 1; i < n; i++) {
+    const a = order[i - 1];
+    const b = order[i];
+    if (all.timeMs[a] === all.timeMs[b] && all.sensorId[a] === all.sensorId[b] && all.parameter[a] === all.parameter[b]) {
+      throw new Error(`internal: two records of dataset ${datasetId} for sensor ${all.sensorId[a]}, ${all.parameter[a]} at ${all.timeMs[a]}`);
+    }
+  }
+  await db.query(`DELETE FROM mrv_leaf_chunks WHERE dataset_id = $1`, [datasetId]);
+  await db.query(`DELETE FROM mrv_record_chunks WHERE dataset_id = $1`, [datasetId]);
+  const hasher = new ParallelLeafHasher(hexToBytes32(datasetId), n);
   try {
-    let index = 0;
-    for await (const row of canonicalRecords(db, datasetId)) {
-      const wait = hasher.add(index, row.sensor_id, row.parameter, Number(row.ts_ms), row.quantity, row.unit);
-      if (wait !== undefined) await wait;
-      index += 1;
+    for (let start = 0; start < n; start += CHUNK_RECORDS) {
+      const chunk = emptyColumns();
+      for (let i = start; i < Math.min(n, start + CHUNK_RECORDS); i++) {
+        const record = recordAt(all, order[i]);
+        pushRecord(chunk, record);
+        const wait = hasher.add(i, record.sensorId, record.parameter, record.timeMs, record.quantity, record.unit);
+        if (wait !== undefined) await wait;
+      }
+      await insertChunk(db, datasetId, start, chunk);
     }
     return await hasher.finish();
   } finally {
@@ -83,16 +123,30 @@ interface ParameterTotal {
   readonly count: number;
 }
 
+/** Exact totals per parameter and unit: the sum of the uploads' totals (each over exactly the records it stored). */
 async function parameterTotals(db: Queryable, datasetId: string): Promise<Map<string, ParameterTotal[]>> {
-  const { rows } = await db.query<{ parameter: string; unit: string; total: string; count: string }>(
-    `SELECT parameter, unit, sum(quantity::numeric)::text AS total, count(*)::text AS count FROM mrv_records WHERE dataset_id = $1 GROUP BY parameter, unit`,
+  const { rows } = await db.query<{ totals: { parameter: string; unit: string; quantity: string; count: number }[] | null }>(
+    `SELECT summary->'totals' AS totals FROM mrv_uploads WHERE dataset_id = $1 ORDER BY id`,
     [datasetId],
   );
-  const totals = new Map<string, ParameterTotal[]>();
+  const sums = new Map<string, { parameter: string; unit: string; sum: ScaledSum; count: number }>();
   for (const row of rows) {
-    const list = totals.get(row.parameter) ?? [];
-    list.push({ value: canonicalDecimalString(row.total), unit: row.unit, count: Number(row.count) });
-    totals.set(row.parameter, list);
+    for (const total of row.totals ?? []) {
+      const key = `${total.parameter}\u0000${total.unit}`;
+      let entry = sums.get(key);
+      if (entry === undefined) {
+        entry = { parameter: total.parameter, unit: total.unit, sum: new ScaledSum(), count: 0 };
+        sums.set(key, entry);
+      }
+      entry.sum.addText(total.quantity);
+      entry.count += total.count;
+    }
+  }
+  const totals = new Map<string, ParameterTotal[]>();
+  for (const entry of sums.values()) {
+    const list = totals.get(entry.parameter) ?? [];
+    list.push({ value: canonicalDecimalString(formatScaledDecimal(entry.sum.value)), unit: entry.unit, count: entry.count });
+    totals.set(entry.parameter, list);
   }
   return totals;
 }
@@ -186,7 +240,8 @@ export async function sealDataset(pool: pg.Pool, input: { datasetId: string; lib
       throw new MrvError("QUANTIFICATION_FAILED", `dataset ${datasetId} cannot be quantified: ${(error as Error).message}`);
     }
     const keccak = await loadKeccak256();
-    const collector = await collectLeafHashes(db, datasetId, dataset.recordCount);
+    const { rows: sequence } = await db.query<{ records_canonical: boolean }>(`SELECT records_canonical FROM mrv_datasets WHERE id = $1`, [datasetId]);
+    const collector = sequence[0].records_canonical ? await canonicalLeafHashes(db, datasetId, dataset.recordCount) : await sortAndHash(db, datasetId, dataset.recordCount);
     if (collector.length !== dataset.recordCount) throw new Error(`internal: ${dataset.recordCount} records counted, ${collector.length} read`);
     const tree = buildFlatTree(collector.sorted(), keccak);
     for (let chunk = 0; chunk * LEAF_CHUNK < tree.length; chunk++) {
@@ -196,9 +251,10 @@ export async function sealDataset(pool: pg.Pool, input: { datasetId: string; lib
         tree.sortedLeaves.subarray(chunk * LEAF_CHUNK * 32, Math.min(tree.length, (chunk + 1) * LEAF_CHUNK) * 32),
       ]);
     }
+    await db.query(`DELETE FROM mrv_leaf_chunks WHERE dataset_id = $1`, [datasetId]);
     const quantification = { ...result, notes };
     await db.query(
-      `UPDATE mrv_datasets SET status = 'sealed', merkle_root = $2, quantification = $3::jsonb, net_reductions_tco2e = $4, sealed_at = now() WHERE id = $1`,
+      `UPDATE mrv_datasets SET status = 'sealed', records_canonical = true, merkle_root = $2, quantification = $3::jsonb, net_reductions_tco2e = $4, sealed_at = now() WHERE id = $1`,
       [datasetId, tree.root, JSON.stringify(quantification), result.netReductions],
     );
     await appendAuditEntry(db, {
@@ -235,13 +291,10 @@ export async function recordProof(db: Queryable, input: { datasetId: string; ind
   if (!Number.isSafeInteger(input.index) || input.index < 0 || input.index >= dataset.recordCount) {
     throw new MrvError("UNKNOWN_RECORD", `no record ${input.index}: dataset ${datasetId} has ${dataset.recordCount} record(s), indexes 0 to ${dataset.recordCount - 1}`);
   }
-  const { rows } = await db.query<CanonicalRow & { measured_value: string; measured_unit: string; source_row: number; source_page: number | null; file_name: string; sha256: string }>(
-    `SELECT r.sensor_id, r.parameter, r.ts_ms::text AS ts_ms, r.quantity, r.unit, r.measured_value, r.measured_unit, r.source_row, r.source_page, u.file_name, u.sha256
-     FROM mrv_records r JOIN mrv_uploads u ON u.id = r.upload_id
-     WHERE r.dataset_id = $1 ORDER BY r.ts_ms, r.sensor_id COLLATE "C", r.parameter COLLATE "C" OFFSET $2 LIMIT 1`,
-    [datasetId, input.index],
-  );
-  const row = rows[0];
+  const row = await recordByIndex(db, datasetId, input.index);
+  if (row === undefined) throw new Error(`internal: dataset ${datasetId} has no stored record ${input.index}`);
+  const { rows: uploads } = await db.query<{ file_name: string; sha256: string }>(`SELECT file_name, sha256 FROM mrv_uploads WHERE id = $1`, [row.uploadId]);
+  const upload = uploads[0];
   const leaf = leafOf(datasetId, input.index, row);
   const leafHash = recordLeafHash(leaf);
   const tree = await loadTree(db, datasetId);
@@ -254,13 +307,13 @@ export async function recordProof(db: Queryable, input: { datasetId: string; ind
     leafHash,
     proof,
     record: {
-      sensorId: row.sensor_id,
+      sensorId: row.sensorId,
       parameter: row.parameter,
-      timestamp: new Date(Number(row.ts_ms)).toISOString(),
+      timestamp: new Date(row.timeMs).toISOString(),
       quantity: row.quantity,
       unit: row.unit,
-      measured: { value: row.measured_value, unit: row.measured_unit },
-      source: { file: row.file_name, row: row.source_row, ...(row.source_page === null ? {} : { page: row.source_page }), sha256: row.sha256 },
+      measured: { value: row.measuredValue, unit: row.measuredUnit },
+      source: { file: upload.file_name, row: row.sourceRow, ...(row.sourcePage === null ? {} : { page: row.sourcePage }), sha256: upload.sha256 },
     },
   };
 }

@@ -1,0 +1,253 @@
+import type { Queryable } from "../db/transaction";
+
+/**
+ * Storage of a dataset's accepted records (table mrv_record_chunks, migration 102): up to
+ * CHUNK_RECORDS records a row, as columnar JSON, keyed by the position of the chunk's first record
+ * in the dataset's record sequence. Writing a million readings is then a hundred inserts, not a
+ * million index updates, and reading them back is a hundred JSON.parse calls.
+ *
+ * The sequence is the canonical Merkle order (merkle.ts) for every sealed dataset, and for an open
+ * one while its readings arrived in that order (mrv_datasets.records_canonical): record i of a
+ * sealed dataset is record i - first_index of the chunk with the largest first_index <= i.
+ *
+ * Chunk JSON, version 2 (written here): { v: 2, d: [strings], s, p, n, mu, u: [indexes into d or
+ * upload ids], t: [first timestamp, then differences], q, mv: [strings], r: [rows], g?: [pages] }.
+ * Version 1 (plain arrays per column, no dictionary, absolute timestamps; written by migration 102
+ * when it moved the rows of mrv_records) is read too.
+ */
+
+export const CHUNK_RECORDS = 10_000;
+
+/** One stored record, as the database holds it. */
+export interface StoredRecord {
+  readonly uploadId: number;
+  readonly sensorId: string;
+  readonly parameter: string;
+  readonly timeMs: number;
+  /** Canonical decimal in `unit`, the base unit. */
+  readonly quantity: string;
+  readonly unit: string;
+  readonly measuredValue: string;
+  readonly measuredUnit: string;
+  readonly sourceRow: number;
+  readonly sourcePage: number | null;
+}
+
+/** Records of one chunk, column by column. */
+export interface RecordColumns {
+  readonly uploadId: number[];
+  readonly sensorId: string[];
+  readonly parameter: string[];
+  readonly timeMs: number[];
+  readonly quantity: string[];
+  readonly unit: string[];
+  readonly measuredValue: string[];
+  readonly measuredUnit: string[];
+  readonly sourceRow: number[];
+  readonly sourcePage: (number | null)[];
+}
+
+export function emptyColumns(): RecordColumns {
+  return { uploadId: [], sensorId: [], parameter: [], timeMs: [], quantity: [], unit: [], measuredValue: [], measuredUnit: [], sourceRow: [], sourcePage: [] };
+}
+
+export function pushRecord(columns: RecordColumns, record: StoredRecord): void {
+  columns.uploadId.push(record.uploadId);
+  columns.sensorId.push(record.sensorId);
+  columns.parameter.push(record.parameter);
+  columns.timeMs.push(record.timeMs);
+  columns.quantity.push(record.quantity);
+  columns.unit.push(record.unit);
+  columns.measuredValue.push(record.measuredValue);
+  columns.measuredUnit.push(record.measuredUnit);
+  columns.sourceRow.push(record.sourceRow);
+  columns.sourcePage.push(record.sourcePage);
+}
+
+export function recordAt(columns: RecordColumns, i: number): StoredRecord {
+  return {
+    uploadId: columns.uploadId[i],
+    sensorId: columns.sensorId[i],
+    parameter: columns.parameter[i],
+    timeMs: columns.timeMs[i],
+    quantity: columns.quantity[i],
+    unit: columns.unit[i],
+    measuredValue: columns.measuredValue[i],
+    measuredUnit: columns.measuredUnit[i],
+    sourceRow: columns.sourceRow[i],
+    sourcePage: columns.sourcePage[i],
+  };
+}
+
+/** The columns of records from..to (a copy). */
+export function sliceColumns(columns: RecordColumns, from: number, to: number): RecordColumns {
+  return {
+    uploadId: columns.uploadId.slice(from, to),
+    sensorId: columns.sensorId.slice(from, to),
+    parameter: columns.parameter.slice(from, to),
+    timeMs: columns.timeMs.slice(from, to),
+    quantity: columns.quantity.slice(from, to),
+    unit: columns.unit.slice(from, to),
+    measuredValue: columns.measuredValue.slice(from, to),
+    measuredUnit: columns.measuredUnit.slice(from, to),
+    sourceRow: columns.sourceRow.slice(from, to),
+    sourcePage: columns.sourcePage.slice(from, to),
+  };
+}
+
+class Dictionary {
+  readonly words: string[] = [];
+  private readonly index = new Map<string, number>();
+  private lastWord: string | undefined;
+  private lastIndex = -1;
+
+  of(word: string): number {
+    if (word === this.lastWord) return this.lastIndex;
+    let i = this.index.get(word);
+    if (i === undefined) {
+      i = this.words.length;
+      this.words.push(word);
+      this.index.set(word, i);
+    }
+    this.lastWord = word;
+    this.lastIndex = i;
+    return i;
+  }
+}
+
+/** The chunk's JSON (version 2). */
+export function encodeChunk(columns: RecordColumns): string {
+  const n = columns.timeMs.length;
+  const dictionary = new Dictionary();
+  const coded = (values: readonly string[]) => {
+    const out = new Array<number>(values.length);
+    for (let i = 0; i < values.length; i++) out[i] = dictionary.of(values[i]);
+    return out;
+  };
+  const s = coded(columns.sensorId);
+  const p = coded(columns.parameter);
+  const unit = coded(columns.unit);
+  const mu = coded(columns.measuredUnit);
+  const t = new Array<number>(n);
+  let previous = 0;
+  for (let i = 0; i < n; i++) {
+    t[i] = columns.timeMs[i] - previous;
+    previous = columns.timeMs[i];
+  }
+  const hasPage = columns.sourcePage.some((page) => page !== null);
+  return JSON.stringify({
+    v: 2,
+    d: dictionary.words,
+    u: columns.uploadId,
+    s,
+    p,
+    n: unit,
+    mu,
+    t,
+    q: columns.quantity,
+    mv: columns.measuredValue,
+    r: columns.sourceRow,
+    ...(hasPage ? { g: columns.sourcePage } : {}),
+  });
+}
+
+interface ChunkJson {
+  v: number;
+  d?: string[];
+  u: number[];
+  s: (string | number)[];
+  p: (string | number)[];
+  n: (string | number)[];
+  mu: (string | number)[];
+  t: number[];
+  q: string[];
+  mv: string[];
+  r: number[];
+  g?: (number | null)[];
+}
+
+export function decodeChunk(text: string, expectedCount: number): RecordColumns {
+  const json = JSON.parse(text) as ChunkJson;
+  const n = json.t.length;
+  if (n !== expectedCount || [json.u, json.s, json.p, json.n, json.mu, json.q, json.mv, json.r].some((column) => column.length !== n)) {
+    throw new Error(`internal: a record chunk does not hold the ${expectedCount} records it declares`);
+  }
+  if (json.v === 1) {
+    return {
+      uploadId: json.u.map(Number),
+      sensorId: json.s as string[],
+      parameter: json.p as string[],
+      timeMs: json.t.map(Number),
+      quantity: json.q,
+      unit: json.n as string[],
+      measuredValue: json.mv,
+      measuredUnit: json.mu as string[],
+      sourceRow: json.r,
+      sourcePage: json.g ?? new Array<null>(n).fill(null),
+    };
+  }
+  if (json.v !== 2 || json.d === undefined) throw new Error(`internal: unknown record chunk version ${String(json.v)}`);
+  const words = json.d;
+  const word = (codes: (string | number)[]) => codes.map((c) => words[c as number]);
+  const timeMs = new Array<number>(n);
+  let time = 0;
+  for (let i = 0; i < n; i++) {
+    time += json.t[i];
+    timeMs[i] = time;
+  }
+  return {
+    uploadId: json.u,
+    sensorId: word(json.s),
+    parameter: word(json.p),
+    timeMs,
+    quantity: json.q,
+    unit: word(json.n),
+    measuredValue: json.mv,
+    measuredUnit: word(json.mu),
+    sourceRow: json.r,
+    sourcePage: json.g ?? new Array<null>(n).fill(null),
+  };
+}
+
+export async function insertChunk(db: Queryable, datasetId: string, firstIndex: number, columns: RecordColumns): Promise<void> {
+  await db.query(`INSERT INTO mrv_record_chunks (dataset_id, first_index, record_count, records) VALUES ($1, $2, $3, $4)`, [
+    datasetId,
+    firstIndex,
+    columns.timeMs.length,
+    encodeChunk(columns),
+  ]);
+}
+
+/** The dataset's chunks in sequence order, decoded one at a time. */
+export async function* datasetChunks(db: Queryable, datasetId: string): AsyncGenerator<{ firstIndex: number; columns: RecordColumns }> {
+  const { rows: chunks } = await db.query<{ first_index: string; record_count: number }>(
+    `SELECT first_index::text AS first_index, record_count FROM mrv_record_chunks WHERE dataset_id = $1 ORDER BY first_index`,
+    [datasetId],
+  );
+  for (const chunk of chunks) {
+    const { rows } = await db.query<{ records: string }>(`SELECT records FROM mrv_record_chunks WHERE dataset_id = $1 AND first_index = $2`, [datasetId, chunk.first_index]);
+    yield { firstIndex: Number(chunk.first_index), columns: decodeChunk(rows[0].records, chunk.record_count) };
+  }
+}
+
+/** Record `index` of the dataset's sequence (undefined when there is none). */
+export async function recordByIndex(db: Queryable, datasetId: string, index: number): Promise<StoredRecord | undefined> {
+  const { rows } = await db.query<{ first_index: string; record_count: number; records: string }>(
+    `SELECT first_index::text AS first_index, record_count, records FROM mrv_record_chunks
+     WHERE dataset_id = $1 AND first_index <= $2 ORDER BY first_index DESC LIMIT 1`,
+    [datasetId, index],
+  );
+  if (rows.length === 0) return undefined;
+  const offset = index - Number(rows[0].first_index);
+  if (offset >= rows[0].record_count) return undefined;
+  return recordAt(decodeChunk(rows[0].records, rows[0].record_count), offset);
+}
+
+/** Canonical order of merkle.ts: time, then sensor, parameter, unit, quantity (code units). */
+export function compareRecords(a: StoredRecord, b: StoredRecord): number {
+  return a.timeMs - b.timeMs || compareText(a.sensorId, b.sensorId) || compareText(a.parameter, b.parameter) || compareText(a.unit, b.unit) || compareText(a.quantity, b.quantity);
+}
+
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
