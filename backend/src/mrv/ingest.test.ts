@@ -288,6 +288,47 @@ describe("sealing, proofs and quantification", () => {
     await expect(sealDataset(db.pool, { datasetId: dataset.id, library, actor: ACTOR })).rejects.toMatchObject({ code: "DATASET_SEALED" });
   });
 
+  it("the same root whether uploads arrive in canonical order (hashed while ingesting) or not (sorted when sealing)", { timeout: 120_000 }, async () => {
+    // 5 inverters, one reading a minute: 25,000 readings, more than two record chunks
+    const lines: { time: string; inverter: string; value: string }[] = [];
+    for (let minute = 0; minute < 5000; minute++) {
+      for (let i = 0; i < 5; i++) lines.push({ time: new Date(Date.UTC(2024, 0, 2) + minute * 60_000).toISOString(), inverter: `INV-${i}`, value: String(((minute * 5 + i) * 7919) % 5000 / 10 + 1) });
+    }
+    const csv = (part: typeof lines) => Buffer.from(["timestamp,inverter,export_kwh", ...part.map((l) => `${l.time},${l.inverter},${l.value}`)].join("\n"));
+    const expectedRoot = (datasetId: string) =>
+      buildDatasetTree(
+        datasetId,
+        lines.map((l) => normalizeReading({ file: "x", row: 0, timestamp: new Date(l.time), value: l.value, unit: "kWh", sensorId: l.inverter, parameter: "EG_export" }, "b".repeat(64))),
+      ).root;
+
+    // in canonical order: 22,000 readings (hashed while ingesting), then the rest in a second file
+    const ordered = await newDataset();
+    expect(await upload(ordered.id, csv(lines.slice(0, 22_000)), { fileName: "a.csv" })).toMatchObject({ accepted: 22_000 });
+    expect(await upload(ordered.id, csv(lines.slice(21_990)), { fileName: "b.csv" })).toMatchObject({ accepted: 3000, duplicates: 10 });
+    const sealedOrdered = await sealDataset(db.pool, { datasetId: ordered.id, library, actor: ACTOR });
+    expect(sealedOrdered.merkleRoot).toBe(expectedRoot(ordered.id));
+
+    // shuffled, in two overlapping files, one reading conflicting: sorted and hashed when sealing
+    const shuffled = await newDataset();
+    const order = lines.map((_, i) => i).sort((a, b) => ((a * 7_654_321) % 25_013) - ((b * 7_654_321) % 25_013));
+    const mixed = order.map((i) => lines[i]);
+    expect(await upload(shuffled.id, csv(mixed.slice(0, 15_000)), { fileName: "c.csv" })).toMatchObject({ accepted: 15_000 });
+    const conflicting = { ...mixed[3], value: "77" };
+    const second = await upload(shuffled.id, csv([...mixed.slice(10_000), conflicting]), { fileName: "d.csv" });
+    expect(second).toMatchObject({ accepted: 10_000, duplicates: 5000, quarantined: 1 });
+    expect(second.quarantine[0].errors[0]).toMatchObject({ column: "(reading)", expected: expect.stringContaining("(from c.csv row 5)") });
+    const sealedShuffled = await sealDataset(db.pool, { datasetId: shuffled.id, library, actor: ACTOR });
+    expect(sealedShuffled.merkleRoot).toBe(expectedRoot(shuffled.id));
+    expect(sealedShuffled.quantification.netReductions).toBe(sealedOrdered.quantification.netReductions);
+
+    for (const [dataset, index] of [[ordered.id, 0], [ordered.id, 21_999], [ordered.id, 24_999], [shuffled.id, 12_345]] as const) {
+      const proof = await recordProof(db.pool, { datasetId: dataset, index });
+      expect(proof.record.timestamp).toBe(lines[index].time);
+      expect(proof.record.sensorId).toBe(lines[index].inverter);
+      expect(await verifyRecordProof(db.pool, { datasetId: dataset, leaf: proof.leaf, proof: proof.proof })).toMatchObject({ valid: true });
+    }
+  });
+
   it("refuses to seal an empty dataset, or one the methodology cannot quantify, changing nothing", async () => {
     const empty = await newDataset();
     await expect(sealDataset(db.pool, { datasetId: empty.id, library, actor: ACTOR })).rejects.toMatchObject({ code: "NO_RECORDS" });
