@@ -15,6 +15,7 @@ import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileS
 import os from "node:os";
 import path from "node:path";
 import { once } from "node:events";
+import { spawn } from "node:child_process";
 import { loadConfig } from "../../backend/src/config";
 import { openDatabase } from "../../backend/src/db/openDatabase";
 import { runMigrations } from "../../backend/src/db/migrations";
@@ -161,6 +162,7 @@ async function measure<T>(run: () => Promise<T>): Promise<{ value: T; seconds: n
 
 async function main(): Promise<void> {
   if (process.argv.includes("--engine")) return engineMain();
+  if (process.argv.includes("--service")) return serviceMain();
   const engineRows = argument("rows", 1_000_000);
   const rows = argument("service-rows", engineRows);
   const config = loadConfig();
@@ -182,39 +184,21 @@ async function main(): Promise<void> {
     };
     console.log(`engine: ${engineRows} rows in ${engineResult.seconds} s`);
     if (rows !== engineRows) await writeCsv(csv, rows);
-    const database = await openDatabase(config.databaseUrl === undefined ? { dataDir: path.join(tmp, "data"), pgliteInMemory: false, databasePoolMax: 1 } : config);
+    // The database is created and migrated first (PGlite's initdb runs once, when a data folder is
+    // new); the service is then measured in a child process that opens it as `npm start` does, so
+    // its peak memory is the service's, not the engine run's or initdb's.
+    const dataDir = path.join(tmp, "data");
+    const setup = await openDatabase(config.databaseUrl === undefined ? { dataDir, pgliteInMemory: false, databasePoolMax: 1 } : config);
+    let databaseKind: string;
     try {
-      await runMigrations(database.pool);
-      const library = createSeededFactorLibrary();
-      const dataset = await createDataset(
-        database.pool,
-        {
-          projectId: `BENCH-${Date.now()}`,
-          period: { start: "2024-01-01", end: "2024-02-29" },
-          libraryVersion: "2025.1",
-          methodology: { kind: "grid-renewable-electricity", methodology: "ACM0002 v21", gwpSet: "AR5", gridEmissionFactorId: "cea-v20.india-grid.combined-margin-wind-solar" },
-          qualityRules: { expectedIntervalMs: 60_000 },
-        },
-        "bench",
-        library.versions(),
-      );
-      global.gc?.();
-      const memory = new MemorySampler();
-      const cpu = process.cpuUsage();
-      const t0 = performance.now();
-      const summary = await ingestFile(database.pool, {
-        datasetId: dataset.id,
-        fileName: "inverters.csv",
-        content: { path: csv },
-        source: { format: "csv" },
-        mapping: { timestamp: { column: "timestamp", format: "iso8601" }, value: { column: "export_kwh" }, unit: { constant: "kWh" }, sensorId: { column: "inverter" }, parameter: { constant: "EG_export" } },
-        actor: "bench",
-      });
-      const t1 = performance.now();
-      const sealed = await sealDataset(database.pool, { datasetId: dataset.id, library, actor: "bench" });
-      const t2 = performance.now();
-      const serviceCpuSeconds = cpuSecondsSince(cpu);
-      memory.stop();
+      await runMigrations(setup.pool);
+      databaseKind = setup.kind;
+    } finally {
+      await setup.close();
+    }
+    const service = await runServiceChild(csv, dataDir);
+    {
+      const { summary, sealed, t0, t1, t2, serviceCpuSeconds, memory } = service;
       if (summary.accepted !== rows) throw new Error(`expected ${rows} accepted rows, got ${summary.accepted} (quarantined ${summary.quarantined})`);
 
       const ingestSeconds = (t1 - t0) / 1000;
@@ -228,7 +212,7 @@ async function main(): Promise<void> {
         engine: engineResult,
         rows,
         fileBytes: statSync(csv).size,
-        database: database.kind,
+        database: databaseKind,
         seconds: { ingest: round(ingestSeconds), seal: round(sealSeconds), total: round(totalSeconds) },
         rowsPerSecond: { ingest: Math.round(rows / ingestSeconds), seal: Math.round(rows / sealSeconds), total: rowsPerSecond },
         // the embedded PGlite runs on this process's thread, so its work is in these CPU seconds too
@@ -265,11 +249,85 @@ async function main(): Promise<void> {
         { measure: "load average (1m) before/after", value: `${result.machine.loadAverage1mBefore} / ${result.machine.loadAverage1mAfter}`, target: "", met: "" },
       ]);
       if (Object.values(result.targets).some((t) => !t.met)) process.exitCode = 1;
-    } finally {
-      await database.close();
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+interface ServiceRun {
+  summary: { accepted: number; quarantined: number; qualityFlags: { count: number } };
+  sealed: { merkleRoot: string; quantification: { netReductions: string } };
+  t0: number;
+  t1: number;
+  t2: number;
+  serviceCpuSeconds: number;
+  memory: { peakRss: number; peakHeap: number };
+}
+
+/** Runs `--service` in a child process (same Node flags and loader) and returns what it measured. */
+async function runServiceChild(csv: string, dataDir: string): Promise<ServiceRun> {
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], "--service", csv, dataDir], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.setEncoding("utf8");
+  child.stdout.on("data", (text: string) => {
+    out += text;
+  });
+  const [code] = (await once(child, "exit")) as [number | null];
+  if (code !== 0) throw new Error(`the service run exited with code ${code}`);
+  return JSON.parse(out.trim().split("\n").at(-1) as string) as ServiceRun;
+}
+
+/** The service alone, in this process: ingestFile then sealDataset on the migrated database. */
+async function serviceMain(): Promise<void> {
+  const at = process.argv.indexOf("--service");
+  const csv = process.argv[at + 1];
+  const dataDir = process.argv[at + 2];
+  const config = loadConfig();
+  const database = await openDatabase(config.databaseUrl === undefined ? { dataDir, pgliteInMemory: false, databasePoolMax: 1 } : config);
+  try {
+    const library = createSeededFactorLibrary();
+    const dataset = await createDataset(
+      database.pool,
+      {
+        projectId: `BENCH-${Date.now()}`,
+        period: { start: "2024-01-01", end: "2024-02-29" },
+        libraryVersion: "2025.1",
+        methodology: { kind: "grid-renewable-electricity", methodology: "ACM0002 v21", gwpSet: "AR5", gridEmissionFactorId: "cea-v20.india-grid.combined-margin-wind-solar" },
+        qualityRules: { expectedIntervalMs: 60_000 },
+      },
+      "bench",
+      library.versions(),
+    );
+    global.gc?.();
+    const memory = new MemorySampler();
+    const cpu = process.cpuUsage();
+    const t0 = performance.now();
+    const summary = await ingestFile(database.pool, {
+      datasetId: dataset.id,
+      fileName: "inverters.csv",
+      content: { path: csv },
+      source: { format: "csv" },
+      mapping: MAPPING,
+      actor: "bench",
+    });
+    const t1 = performance.now();
+    const sealed = await sealDataset(database.pool, { datasetId: dataset.id, library, actor: "bench" });
+    const t2 = performance.now();
+    const serviceCpuSeconds = cpuSecondsSince(cpu);
+    memory.stop();
+    const run: ServiceRun = {
+      summary: { accepted: summary.accepted, quarantined: summary.quarantined, qualityFlags: { count: summary.qualityFlags.count } },
+      sealed: { merkleRoot: sealed.merkleRoot, quantification: { netReductions: sealed.quantification.netReductions } },
+      t0,
+      t1,
+      t2,
+      serviceCpuSeconds,
+      memory: { peakRss: memory.peakRss, peakHeap: memory.peakHeap },
+    };
+    console.log(JSON.stringify(run));
+  } finally {
+    await database.close();
   }
 }
 

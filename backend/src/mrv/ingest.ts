@@ -20,7 +20,7 @@ import { XlsxOptionsSchema, XlsxSourceError, readXlsxRows } from "./parsers/xlsx
 import { ZipBudgetError, checkZipBudget, DEFAULT_ZIP_BUDGET } from "./parsers/zipBudget";
 import { hexToBytes32 } from "./merkleTree";
 import { ParallelLeafHasher } from "./parallelLeafHasher";
-import { type QualityFlag, type QualityFlagKind, type QualityReading, assessQuality } from "./quality";
+import { type QualityFlag, type QualityFlagKind, type SeriesColumns, assessSeries } from "./quality";
 import { CHUNK_RECORDS, type RecordColumns, compareText, datasetChunks, emptyColumns, insertChunk } from "./recordStore";
 import { ScaledSum, formatScaledDecimal } from "./scaledDecimal";
 import { type NormalizedRecord, normalizeReading } from "./records";
@@ -357,14 +357,71 @@ async function sequenceStateOf(db: Queryable, datasetId: string): Promise<Sequen
   };
 }
 
-/** One (sensor, parameter) series of the upload, for the quality flags. */
-interface SeriesPoints {
-  readonly sensorId: string;
-  readonly parameter: string;
-  readonly rows: number[];
-  readonly times: number[];
-  readonly values: string[];
-  readonly units: string[];
+/**
+ * One (sensor, parameter) series of the upload, for the quality flags: rows and times in typed
+ * arrays, values as numbers while every value is an integer of up to 15 digits (joules usually
+ * are), as strings from the first one that is not. A million readings then cost the garbage
+ * collector next to nothing to keep.
+ */
+class SeriesPoints {
+  private size = 0;
+  private rows: Float64Array = new Float64Array(1024);
+  private times: Float64Array = new Float64Array(1024);
+  private numbers: Float64Array | undefined = new Float64Array(1024);
+  private texts: string[] | undefined;
+  private readonly units: string[] = [];
+  private unit: string | undefined;
+
+  constructor(
+    readonly sensorId: string,
+    readonly parameter: string,
+  ) {}
+
+  add(row: number, timeMs: number, quantity: string, unit: string): void {
+    if (this.size === this.rows.length) {
+      this.rows = grow(this.rows);
+      this.times = grow(this.times);
+      if (this.numbers !== undefined) this.numbers = grow(this.numbers);
+    }
+    const i = this.size;
+    this.rows[i] = row;
+    this.times[i] = timeMs;
+    if (this.numbers !== undefined && quantity.length <= 16 && SMALL_INTEGER.test(quantity)) {
+      this.numbers[i] = Number(quantity);
+    } else {
+      if (this.texts === undefined) {
+        const numbers = this.numbers as Float64Array;
+        this.texts = Array.from(numbers.subarray(0, i), String);
+        this.numbers = undefined;
+      }
+      this.texts.push(quantity);
+    }
+    if (this.unit === undefined) this.unit = unit;
+    if (unit !== this.unit || this.units.length > 0) {
+      while (this.units.length < i) this.units.push(this.unit);
+      this.units.push(unit);
+    }
+    this.size += 1;
+  }
+
+  columns(): SeriesColumns {
+    const n = this.size;
+    const unit = this.unit as string;
+    return {
+      rows: Array.from(this.rows.subarray(0, n)),
+      times: Array.from(this.times.subarray(0, n)),
+      values: this.texts ?? Array.from((this.numbers as Float64Array).subarray(0, n), String),
+      units: this.units.length > 0 ? this.units : new Array<string>(n).fill(unit),
+    };
+  }
+}
+
+const SMALL_INTEGER = /^-?[0-9]{1,15}$/;
+
+function grow(array: Float64Array): Float64Array {
+  const grown = new Float64Array(array.length * 2);
+  grown.set(array);
+  return grown;
 }
 
 interface ParameterTotal {
@@ -461,13 +518,10 @@ class RecordSink {
     const seriesKey = `${record.sensorId}\u0000${record.parameter}`;
     let series = this.series.get(seriesKey);
     if (series === undefined) {
-      series = { sensorId: record.sensorId, parameter: record.parameter, rows: [], times: [], values: [], units: [] };
+      series = new SeriesPoints(record.sensorId, record.parameter);
       this.series.set(seriesKey, series);
     }
-    series.rows.push(record.source.row);
-    series.times.push(timeMs);
-    series.values.push(record.quantity);
-    series.units.push(record.unit);
+    series.add(record.source.row, timeMs, record.quantity, record.unit);
 
     const totalKey = `${record.parameter}\u0000${record.unit}`;
     let total = this.totals.get(totalKey);
@@ -612,9 +666,7 @@ function qualityFlagsOf(sink: RecordSink, rules: Dataset["qualityRules"]): Uploa
   let count = 0;
   const series = [...sink.series.values()].sort((a, b) => compareText(a.sensorId, b.sensorId) || compareText(a.parameter, b.parameter));
   for (const s of series) {
-    const readings: QualityReading[] = new Array(s.rows.length);
-    for (let i = 0; i < s.rows.length; i++) readings[i] = { row: s.rows[i], timestamp: new Date(s.times[i]), value: s.values[i], unit: s.units[i], sensorId: s.sensorId };
-    for (const flag of assessQuality(readings, rules)) {
+    for (const flag of assessSeries(s.sensorId, s.columns(), rules)) {
       count += 1;
       byKind[flag.kind] = (byKind[flag.kind] ?? 0) + 1;
       if (flags.length < SUMMARY_LIST_LIMIT) flags.push({ ...flag, parameter: s.parameter });

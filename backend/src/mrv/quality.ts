@@ -65,13 +65,42 @@ export const QualityRulesSchema = z.object({
 export type QualityRules = z.input<typeof QualityRulesSchema>;
 type ParsedRules = z.infer<typeof QualityRulesSchema>;
 
-interface Point {
-  readonly row: number;
-  readonly time: number;
-  readonly iso: string;
-  /** Value in the sensor's reference unit. */
-  readonly value: Decimal;
+/**
+ * A reading in the sensor's reference unit. Called for every reading of an upload, so what only
+ * a flag needs is computed on demand: the ISO time, and the Decimal value of a plain decimal
+ * string already in the reference unit (most checks never look at it).
+ */
+class Point {
+  private decimal: Decimal | undefined;
+  private isoText: string | undefined;
+
+  constructor(
+    readonly row: number,
+    readonly time: number,
+    /** A plain decimal string (/^[+-]?\d+(\.\d+)?$/) or the value as a Decimal. */
+    private readonly raw: string | Decimal,
+  ) {
+    if (typeof raw !== "string") this.decimal = raw;
+  }
+
+  get value(): Decimal {
+    this.decimal ??= toDecimal(this.raw);
+    return this.decimal;
+  }
+
+  get iso(): string {
+    this.isoText ??= new Date(this.time).toISOString();
+    return this.isoText;
+  }
+
+  /** Below zero (a negative zero is not). */
+  isNegative(): boolean {
+    if (typeof this.raw === "string") return this.raw.startsWith("-") && /[1-9]/.test(this.raw);
+    return this.value.isNegative() && !this.value.isZero();
+  }
 }
+
+const PLAIN_DECIMAL = /^[+-]?\d+(?:\.\d+)?$/;
 
 const NO_SENSOR = "";
 
@@ -110,41 +139,72 @@ export function assessQuality(readings: Iterable<QualityReading>, rules: Quality
     series.push(reading);
     bySensor.set(sensorId, series);
   }
-  for (const [sensorId, series] of bySensor) flags.push(...assessSensor(sensorId, series, parsed));
+  for (const [sensorId, series] of bySensor) flags.push(...assessSensor(sensorId, columnsOf(series), parsed));
   return flags.sort((a, b) => a.row - b.row || a.kind.localeCompare(b.kind));
 }
 
-function assessSensor(sensorId: string, readings: readonly QualityReading[], rules: ParsedRules): QualityFlag[] {
+/** One sensor's readings as columns: row, UTC milliseconds, value and unit of reading i. */
+export interface SeriesColumns {
+  readonly rows: readonly number[];
+  readonly times: readonly number[];
+  readonly values: readonly (string | Decimal)[];
+  readonly units: readonly string[];
+}
+
+/** assessQuality for the readings of one sensor given as columns (no Date or reading object per reading). */
+export function assessSeries(sensorId: string, series: SeriesColumns, rules: QualityRules = {}): QualityFlag[] {
+  return assessSensor(sensorId, series, QualityRulesSchema.parse(rules)).sort((a, b) => a.row - b.row || a.kind.localeCompare(b.kind));
+}
+
+function columnsOf(readings: readonly QualityReading[]): SeriesColumns {
+  return { rows: readings.map((r) => r.row), times: readings.map((r) => r.timestamp.getTime()), values: readings.map((r) => r.value), units: readings.map((r) => r.unit) };
+}
+
+function assessSensor(sensorId: string, series: SeriesColumns, rules: ParsedRules): QualityFlag[] {
   const flags: QualityFlag[] = [];
   const flag = (kind: QualityFlagKind, point: { row: number; iso: string }, explanation: string, relatedRow?: number) =>
     flags.push({ kind, sensorId, row: point.row, timestamp: point.iso, explanation, ...(relatedRow === undefined ? {} : { relatedRow }) });
 
-  const ordered = [...readings].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime() || a.row - b.row);
-  const referenceUnit = firstKnownUnit(ordered);
+  const { rows, times, values, units } = series;
+  const n = rows.length;
+  const before = (a: number, b: number) => times[a] - times[b] || rows[a] - rows[b];
+  let ordered: number[] = new Array<number>(n);
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    ordered[i] = i;
+    if (i > 0 && before(i - 1, i) > 0) sorted = false;
+  }
+  if (!sorted) ordered = ordered.sort(before);
+  const referenceUnit = firstKnownUnit(ordered.map((i) => units[i]));
   const points: Point[] = [];
   let previous: Point | undefined;
-  for (const reading of ordered) {
-    const where = { row: reading.row, iso: reading.timestamp.toISOString() };
-    let value: Decimal;
-    try {
-      value = convert(toDecimal(reading.value), reading.unit, referenceUnit);
-    } catch (error) {
-      flag("unit-mismatch", where, `sensor ${sensorLabel(sensorId)}: ${(error as Error).message}; the reading is left out of the other checks`);
-      continue;
+  for (const i of ordered) {
+    const time = times[i];
+    const value = values[i];
+    const unit = units[i];
+    let point: Point;
+    if (unit === referenceUnit && typeof value === "string" && PLAIN_DECIMAL.test(value)) {
+      point = new Point(rows[i], time, value);
+    } else {
+      try {
+        point = new Point(rows[i], time, convert(toDecimal(value), unit, referenceUnit));
+      } catch (error) {
+        flag("unit-mismatch", { row: rows[i], iso: new Date(time).toISOString() }, `sensor ${sensorLabel(sensorId)}: ${(error as Error).message}; the reading is left out of the other checks`);
+        continue;
+      }
     }
-    const point: Point = { row: reading.row, time: reading.timestamp.getTime(), iso: where.iso, value };
     if (previous !== undefined && previous.time === point.time) {
       const same = previous.value.eq(point.value);
       flag(
         "duplicate",
-        where,
+        point,
         `sensor ${sensorLabel(sensorId)} has two readings at ${point.iso} (rows ${previous.row} and ${point.row}), ` +
           (same ? "with the same value" : `with different values ${toDecimalString(previous.value)} and ${toDecimalString(point.value)} ${referenceUnit}`),
         previous.row,
       );
       continue;
     }
-    checkValue(point, referenceUnit, rules, (kind, explanation) => flag(kind, where, `sensor ${sensorLabel(sensorId)}: ${explanation}`));
+    checkValue(point, referenceUnit, rules, (kind, explanation) => flag(kind, point, `sensor ${sensorLabel(sensorId)}: ${explanation}`));
     points.push(point);
     previous = point;
   }
@@ -154,10 +214,10 @@ function assessSensor(sensorId: string, readings: readonly QualityReading[], rul
 }
 
 /** The unit a sensor's readings are compared in: the first one that is a known unit. */
-function firstKnownUnit(readings: readonly QualityReading[]): string {
-  for (const reading of readings) {
+function firstKnownUnit(units: readonly string[]): string {
+  for (const unit of units) {
     try {
-      return parseUnit(reading.unit).symbol;
+      return parseUnit(unit).symbol;
     } catch {
       // an unknown unit is flagged as a unit-mismatch when the reading is checked
     }
@@ -173,7 +233,7 @@ function checkValue(
 ): void {
   // formatted only for a flag: this runs for every reading
   const shown = () => `${toDecimalString(point.value)} ${unit}`;
-  if (point.value.isNegative() && !point.value.isZero() && !rules.allowNegative) flag("negative", `negative reading ${shown()}`);
+  if (!rules.allowNegative && point.isNegative()) flag("negative", `negative reading ${shown()}`);
   const bounds = rules.bounds;
   if (bounds === undefined) return;
   let inBoundsUnit: Decimal;
@@ -190,9 +250,11 @@ function checkValue(
 function findGaps(sensorId: string, points: readonly Point[], expectedMs: number, tolerance: Decimal): QualityFlag[] {
   const flags: QualityFlag[] = [];
   const limit = tolerance.times(expectedMs);
+  // intervals are whole milliseconds: interval <= limit exactly when interval <= floor(limit)
+  const longest = limit.floor().toNumber();
   for (let i = 1; i < points.length; i++) {
     const interval = points[i].time - points[i - 1].time;
-    if (limit.gte(interval)) continue;
+    if (interval <= longest) continue;
     const missing = Math.ceil(interval / expectedMs) - 1;
     flags.push({
       kind: "gap",

@@ -6,7 +6,7 @@ import { type Dataset, type DatasetMethodology, DatasetIdSchema, MrvError, getDa
 import type { FactorLibrary } from "./factors";
 import { type Hex, type RecordLeaf, recordLeafHash, verifyProof } from "./merkle";
 import { loadKeccak256 } from "./keccak";
-import { type FlatMerkleTree, LeafHashCollector, RecordLeafEncoder, buildFlatTree, hexToBytes32 } from "./merkleTree";
+import { type FlatMerkleTree, LeafHashCollector, RecordLeafEncoder, buildFlatTree, hexToBytes32, sortLeafHashes } from "./merkleTree";
 import { ParallelLeafHasher } from "./parallelLeafHasher";
 import { CHUNK_RECORDS, type RecordColumns, type StoredRecord, compareText, datasetChunks, decodeChunk, emptyColumns, insertChunk, pushRecord, recordAt, recordByIndex } from "./recordStore";
 import { ScaledSum, formatScaledDecimal } from "./scaledDecimal";
@@ -16,18 +16,21 @@ import { type FuelConsumption, type QuantificationInputDraft, type Quantificatio
  * Sealing a dataset: the leaf hash of every record in canonical order (merkle.ts; verifiable with
  * OpenZeppelin's MerkleProof), the tree over the sorted leaf hashes (32 bytes a leaf), the totals
  * of the parameters the methodology names (exact, from the uploads' totals) quantified with the
- * dataset's pinned library version. Root, quantification and sorted leaf hashes are written in one
- * transaction; a sealed dataset never changes. Proofs are served from the stored leaf hashes.
+ * dataset's pinned library version. Root and quantification are written in one transaction with
+ * the leaf hashes of every record (mrv_leaf_chunks, in index order); a sealed dataset never
+ * changes. Proofs are served from the stored leaf hashes.
  *
  * Leaf hashes: when the uploads arrived in canonical order (mrv_datasets.records_canonical, see
  * ingest.ts) the stored record sequence is the canonical order and most leaves were hashed while
  * ingesting (mrv_leaf_chunks, one row per record chunk): only chunks without them are read and
- * hashed now. Otherwise every record is read, sorted into canonical order, hashed on a worker
+ * hashed now. (Datasets sealed before migration 102 keep their sorted leaves in mrv_dataset_leaves.) Otherwise every record is read, sorted into canonical order, hashed on a worker
  * thread, and the record chunks are rewritten in that order (so that record i of a sealed dataset
  * is found by its position).
  */
 
-const LEAF_CHUNK = 32_768;
+async function insertLeafChunk(db: Queryable, datasetId: Hex, firstIndex: number, hashes: Uint8Array): Promise<void> {
+  await db.query(`INSERT INTO mrv_leaf_chunks (dataset_id, first_index, hashes) VALUES ($1, $2, $3)`, [datasetId, firstIndex, hashes]);
+}
 
 function leafOf(datasetId: Hex, index: number, record: StoredRecord): RecordLeaf {
   return [datasetId, String(index), record.sensorId, record.parameter, String(record.timeMs), record.quantity, record.unit];
@@ -54,9 +57,12 @@ async function canonicalLeafHashes(db: Queryable, datasetId: Hex, expected: numb
     } else {
       const { rows } = await db.query<{ records: string }>(`SELECT records FROM mrv_record_chunks WHERE dataset_id = $1 AND first_index = $2`, [datasetId, chunk.first_index]);
       const columns = decodeChunk(rows[0].records, chunk.record_count);
+      const hashes = Buffer.alloc(chunk.record_count * 32);
       for (let i = 0; i < chunk.record_count; i++) {
-        collector.add(encoder.hash(keccak, index + i, columns.sensorId[i], columns.parameter[i], columns.timeMs[i], columns.quantity[i], columns.unit[i]));
+        hashes.set(encoder.hash(keccak, index + i, columns.sensorId[i], columns.parameter[i], columns.timeMs[i], columns.quantity[i], columns.unit[i]), i * 32);
       }
+      await insertLeafChunk(db, datasetId, index, hashes);
+      collector.addAll(hashes);
     }
     index += chunk.record_count;
   }
@@ -111,7 +117,10 @@ async function sortAndHash(db: Queryable, datasetId: Hex, expected: number): Pro
       }
       await insertChunk(db, datasetId, start, chunk);
     }
-    return await hasher.finish();
+    const collector = await hasher.finish();
+    const hashes = collector.hashes();
+    for (let start = 0; start < n; start += CHUNK_RECORDS) await insertLeafChunk(db, datasetId, start, hashes.subarray(start * 32, Math.min(n, start + CHUNK_RECORDS) * 32));
+    return collector;
   } finally {
     await hasher.close();
   }
@@ -244,14 +253,6 @@ export async function sealDataset(pool: pg.Pool, input: { datasetId: string; lib
     const collector = sequence[0].records_canonical ? await canonicalLeafHashes(db, datasetId, dataset.recordCount) : await sortAndHash(db, datasetId, dataset.recordCount);
     if (collector.length !== dataset.recordCount) throw new Error(`internal: ${dataset.recordCount} records counted, ${collector.length} read`);
     const tree = buildFlatTree(collector.sorted(), keccak);
-    for (let chunk = 0; chunk * LEAF_CHUNK < tree.length; chunk++) {
-      await db.query(`INSERT INTO mrv_dataset_leaves (dataset_id, chunk, hashes) VALUES ($1, $2, $3)`, [
-        datasetId,
-        chunk,
-        tree.sortedLeaves.subarray(chunk * LEAF_CHUNK * 32, Math.min(tree.length, (chunk + 1) * LEAF_CHUNK) * 32),
-      ]);
-    }
-    await db.query(`DELETE FROM mrv_leaf_chunks WHERE dataset_id = $1`, [datasetId]);
     const quantification = { ...result, notes };
     await db.query(
       `UPDATE mrv_datasets SET status = 'sealed', records_canonical = true, merkle_root = $2, quantification = $3::jsonb, net_reductions_tco2e = $4, sealed_at = now() WHERE id = $1`,
@@ -267,9 +268,12 @@ export async function sealDataset(pool: pg.Pool, input: { datasetId: string; lib
   });
 }
 
+/** The sealed tree: from the sorted leaves of datasets sealed before migration 102, else from the leaf hashes in index order. */
 async function loadTree(db: Queryable, datasetId: string): Promise<FlatMerkleTree> {
   const { rows } = await db.query<{ hashes: Buffer }>(`SELECT hashes FROM mrv_dataset_leaves WHERE dataset_id = $1 ORDER BY chunk`, [datasetId]);
-  return buildFlatTree(Buffer.concat(rows.map((r) => r.hashes)), await loadKeccak256());
+  if (rows.length > 0) return buildFlatTree(Buffer.concat(rows.map((r) => r.hashes)), await loadKeccak256());
+  const { rows: chunks } = await db.query<{ hashes: Buffer }>(`SELECT hashes FROM mrv_leaf_chunks WHERE dataset_id = $1 ORDER BY first_index`, [datasetId]);
+  return buildFlatTree(sortLeafHashes(Buffer.concat(chunks.map((r) => r.hashes))), await loadKeccak256());
 }
 
 export interface RecordProof {

@@ -8,9 +8,10 @@
 --    (records_canonical) that sequence IS the canonical order; otherwise sealing sorts the
 --    records and rewrites the chunks in canonical order. A sealed dataset's chunks are always in
 --    canonical order, so record i is found by first_index.
---  * mrv_leaf_chunks: leaf hashes computed while ingesting records that arrive in canonical order
---    (index = position), so sealing needs no second pass over the records. Removed when sealed
---    (mrv_dataset_leaves then holds the sorted leaves).
+--  * mrv_leaf_chunks: leaf hashes in index order, one row per record chunk (same first_index),
+--    computed while ingesting records that arrive in canonical order, so sealing needs no second
+--    pass over them; sealing adds the missing ones. A sealed dataset's proofs are served from them
+--    (mrv_dataset_leaves stays for datasets sealed before this migration).
 --  * mrv_datasets.records_canonical and last_*: whether the stored sequence is canonical so far,
 --    and its last (largest) key, to tell whether the next reading extends it.
 
