@@ -218,7 +218,7 @@ async function main(): Promise<void> {
         // the embedded PGlite runs on this process's thread, so its work is in these CPU seconds too
         cpuSeconds: round(serviceCpuSeconds),
         rowsPerCpuSecond: Math.round(rows / serviceCpuSeconds),
-        peakMemoryMb: { rss: peakRssMb, heapUsed: Math.round(memory.peakHeap / MB) },
+        peakMemoryMb: { rss: peakRssMb, heapUsed: Math.round(memory.peakHeap / MB), rssIngest: Math.round(memory.ingestPeakRss / MB), rssSeal: Math.round(memory.sealPeakRss / MB) },
         merkleRoot: sealed.merkleRoot,
         netReductionsTco2e: sealed.quantification.netReductions,
         qualityFlags: summary.qualityFlags.count,
@@ -262,7 +262,7 @@ interface ServiceRun {
   t1: number;
   t2: number;
   serviceCpuSeconds: number;
-  memory: { peakRss: number; peakHeap: number };
+  memory: { peakRss: number; peakHeap: number; ingestPeakRss: number; sealPeakRss: number };
 }
 
 /** Runs `--service` in a child process (same Node flags and loader) and returns what it measured. */
@@ -312,7 +312,10 @@ async function serviceMain(): Promise<void> {
       actor: "bench",
     });
     const t1 = performance.now();
+    const ingestPeakRss = memory.peakRss;
+    const sealMemory = new MemorySampler();
     const sealed = await sealDataset(database.pool, { datasetId: dataset.id, library, actor: "bench" });
+    sealMemory.stop();
     const t2 = performance.now();
     const serviceCpuSeconds = cpuSecondsSince(cpu);
     memory.stop();
@@ -323,7 +326,7 @@ async function serviceMain(): Promise<void> {
       t1,
       t2,
       serviceCpuSeconds,
-      memory: { peakRss: memory.peakRss, peakHeap: memory.peakHeap },
+      memory: { peakRss: memory.peakRss, peakHeap: memory.peakHeap, ingestPeakRss, sealPeakRss: sealMemory.peakRss },
     };
     console.log(JSON.stringify(run));
   } finally {

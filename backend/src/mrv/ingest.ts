@@ -452,8 +452,11 @@ class RecordSink {
   /** first_index and size of each chunk whose leaves were hashed, in order. */
   private readonly hashedChunks: { firstIndex: number; count: number }[] = [];
   private readonly datasetIdBytes: Buffer;
-  readonly series = new Map<string, SeriesPoints>();
-  readonly totals = new Map<string, ParameterTotal>();
+  readonly series: SeriesPoints[] = [];
+  private readonly seriesByParameter = new Map<string, Map<string, SeriesPoints>>();
+  /** Per parameter and unit (a handful: a list, with the last one used at hand). */
+  readonly totals: ParameterTotal[] = [];
+  private lastTotal: ParameterTotal | undefined;
   firstMs = Number.POSITIVE_INFINITY;
   lastMs = Number.NEGATIVE_INFINITY;
 
@@ -515,19 +518,28 @@ class RecordSink {
     columns.sourcePage.push(page);
     this.state.accepted += 1;
 
-    const seriesKey = `${record.sensorId}\u0000${record.parameter}`;
-    let series = this.series.get(seriesKey);
+    // nested maps: no key string to build per reading
+    let bySensor = this.seriesByParameter.get(record.parameter);
+    if (bySensor === undefined) {
+      bySensor = new Map();
+      this.seriesByParameter.set(record.parameter, bySensor);
+    }
+    let series = bySensor.get(record.sensorId);
     if (series === undefined) {
       series = new SeriesPoints(record.sensorId, record.parameter);
-      this.series.set(seriesKey, series);
+      bySensor.set(record.sensorId, series);
+      this.series.push(series);
     }
     series.add(record.source.row, timeMs, record.quantity, record.unit);
 
-    const totalKey = `${record.parameter}\u0000${record.unit}`;
-    let total = this.totals.get(totalKey);
-    if (total === undefined) {
-      total = { parameter: record.parameter, unit: record.unit, sum: new ScaledSum(), count: 0 };
-      this.totals.set(totalKey, total);
+    let total = this.lastTotal;
+    if (total === undefined || total.parameter !== record.parameter || total.unit !== record.unit) {
+      total = this.totals.find((t) => t.parameter === record.parameter && t.unit === record.unit);
+      if (total === undefined) {
+        total = { parameter: record.parameter, unit: record.unit, sum: new ScaledSum(), count: 0 };
+        this.totals.push(total);
+      }
+      this.lastTotal = total;
     }
     total.sum.addText(record.quantity);
     total.count += 1;
@@ -546,10 +558,8 @@ class RecordSink {
     this.nextIndex += count;
     if (this.canonical && this.keys === undefined && (this.hasher !== undefined || count >= SMALL_UPLOAD)) {
       this.hasher ??= new ParallelLeafHasher(this.datasetIdBytes, Math.max(count, 1024));
-      for (let i = 0; i < count; i++) {
-        const wait = this.hasher.add(firstIndex + i, columns.sensorId[i], columns.parameter[i], columns.timeMs[i], columns.quantity[i], columns.unit[i]);
-        if (wait !== undefined) await wait;
-      }
+      const wait = this.hasher.addColumns(firstIndex, columns);
+      if (wait !== undefined) await wait;
       this.hashedChunks.push({ firstIndex, count });
     }
     await insertChunk(this.db, this.state.dataset.id, firstIndex, columns);
@@ -664,7 +674,7 @@ function qualityFlagsOf(sink: RecordSink, rules: Dataset["qualityRules"]): Uploa
   const byKind: Partial<Record<QualityFlagKind, number>> = {};
   const flags: (QualityFlag & { parameter: string })[] = [];
   let count = 0;
-  const series = [...sink.series.values()].sort((a, b) => compareText(a.sensorId, b.sensorId) || compareText(a.parameter, b.parameter));
+  const series = [...sink.series].sort((a, b) => compareText(a.sensorId, b.sensorId) || compareText(a.parameter, b.parameter));
   for (const s of series) {
     for (const flag of assessSeries(s.sensorId, s.columns(), rules)) {
       count += 1;
@@ -676,8 +686,8 @@ function qualityFlagsOf(sink: RecordSink, rules: Dataset["qualityRules"]): Uploa
 }
 
 function totalsOf(sink: RecordSink): Pick<UploadSummary, "totals" | "firstReading" | "lastReading"> {
-  if (sink.totals.size === 0) return { totals: [] };
-  const totals = [...sink.totals.values()].sort((a, b) => compareText(a.parameter, b.parameter) || compareText(a.unit, b.unit));
+  if (sink.totals.length === 0) return { totals: [] };
+  const totals = [...sink.totals].sort((a, b) => compareText(a.parameter, b.parameter) || compareText(a.unit, b.unit));
   return {
     totals: totals.map((t) => ({ parameter: t.parameter, unit: t.unit, quantity: canonicalDecimalString(formatScaledDecimal(t.sum.value)), count: t.count })),
     firstReading: new Date(sink.firstMs).toISOString(),

@@ -4,7 +4,7 @@ import { encodeAbiParameters, keccak256, parseAbiParameters } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Keccak256, loadKeccak256 } from "./keccak";
 import { RECORD_LEAF_ENCODING, type RecordLeaf, buildDatasetTree, recordLeafHash, verifyProof } from "./merkle";
-import { LeafHashCollector, RecordLeafEncoder, buildFlatTree, encodeRecordLeaf, hexToBytes32, recordLeafHashBytes, sortLeafHashes } from "./merkleTree";
+import { LeafHashCollector, RecordLeafEncoder, buildFlatTree, encodeRecordLeaf, hexToBytes32, merkleRootOfSorted, recordLeafHashBytes, sortLeafHashes } from "./merkleTree";
 import { normalizeReading } from "./records";
 
 const DATASET = `0x${"ab".repeat(32)}` as const;
@@ -28,6 +28,14 @@ describe("keccak256 (hash-wasm)", () => {
 });
 
 describe("flat Merkle tree", () => {
+  it("merkleRootOfSorted gives buildFlatTree's root, 1 to 70 leaves", () => {
+    for (let n = 1; n <= 70; n++) {
+      const leaves = Buffer.concat(Array.from({ length: n }, (_, i) => Buffer.from(keccak.hash(Buffer.from(`leaf ${n} ${i}`)))));
+      const sorted = sortLeafHashes(leaves);
+      expect(merkleRootOfSorted(sorted, keccak)).toBe(buildFlatTree(sorted, keccak).root);
+    }
+  });
+
   it("encodes the leaf tuple exactly as viem's ABI encoder does, for any strings, reusing one buffer", () => {
     const encoder = new RecordLeafEncoder(hexToBytes32(DATASET));
     fc.assert(

@@ -227,6 +227,33 @@ export interface FlatMerkleTree {
   readonly sortedLeaves: Buffer;
 }
 
+/**
+ * The root {@link buildFlatTree} gives for the same sorted leaves, keeping only the inner nodes
+ * (the leaves are read where they are): half the memory, for sealing, which needs only the root.
+ */
+export function merkleRootOfSorted(sortedLeaves: Buffer, keccak: Keccak256): Hex {
+  const n = sortedLeaves.length / WORD;
+  if (!Number.isInteger(n) || n === 0) throw new MerkleDatasetError("a dataset needs at least one record to have a Merkle root");
+  if (n === 1) return toHex(sortedLeaves.subarray(0, WORD));
+  const size = 2 * n - 1;
+  const inner = Buffer.alloc((n - 1) * WORD);
+  const pair = Buffer.alloc(2 * WORD);
+  // node j of the flat tree: inner node j, or leaf size - 1 - j of the sorted leaves
+  for (let i = n - 2; i >= 0; i--) {
+    const l = 2 * i + 1;
+    const r = 2 * i + 2;
+    const lBuffer = l < n - 1 ? inner : sortedLeaves;
+    const lAt = (l < n - 1 ? l : size - 1 - l) * WORD;
+    const rBuffer = r < n - 1 ? inner : sortedLeaves;
+    const rAt = (r < n - 1 ? r : size - 1 - r) * WORD;
+    const leftFirst = lBuffer.compare(rBuffer, rAt, rAt + WORD, lAt, lAt + WORD) <= 0;
+    lBuffer.copy(pair, leftFirst ? 0 : WORD, lAt, lAt + WORD);
+    rBuffer.copy(pair, leftFirst ? WORD : 0, rAt, rAt + WORD);
+    inner.set(keccak.hash(pair), i * WORD);
+  }
+  return toHex(inner.subarray(0, WORD));
+}
+
 /** Builds the tree over leaf hashes already in byte order (see {@link sortLeafHashes}). */
 export function buildFlatTree(sortedLeaves: Buffer, keccak: Keccak256): FlatMerkleTree {
   const n = sortedLeaves.length / WORD;

@@ -15,6 +15,15 @@ import { LeafHashCollector, RecordLeafEncoder } from "./merkleTree";
  * costs no await).
  */
 
+/** Leaves of records given column by column (see addColumns). */
+export interface LeafColumns {
+  readonly sensorId: readonly string[];
+  readonly parameter: readonly string[];
+  readonly timeMs: readonly number[];
+  readonly quantity: readonly string[];
+  readonly unit: readonly string[];
+}
+
 const BATCH_LEAVES = 4096;
 const BATCH_BYTES = 2 * 1024 * 1024;
 const MAX_IN_FLIGHT = 8;
@@ -33,11 +42,18 @@ export class ParallelLeafHasher {
   /** The one caller waiting for the worker to catch up. */
   private waiter: { limit: number; resolve: () => void; reject: (error: Error) => void } | undefined;
 
+  private readonly datasetId: Uint8Array;
+
   constructor(datasetId: Uint8Array, expectedLeaves = 1024) {
     this.encoder = new RecordLeafEncoder(datasetId);
+    this.datasetId = Uint8Array.from(datasetId);
     this.collector = new LeafHashCollector(expectedLeaves);
     this.worker = new Worker(WORKER_FILE);
-    this.worker.on("message", (message: { hashes: ArrayBuffer }) => {
+    this.worker.on("message", (message: { hashes: ArrayBuffer } | { error: string }) => {
+      if ("error" in message) {
+        this.fail(new MerkleDatasetError(message.error));
+        return;
+      }
       this.collector.addAll(new Uint8Array(message.hashes));
       this.inFlight -= 1;
       this.wake();
@@ -58,6 +74,31 @@ export class ParallelLeafHasher {
     this.data.set(leaf, at);
     this.count += 1;
     this.offsets[this.count] = at + leaf.length;
+    return this.inFlight >= MAX_IN_FLIGHT ? this.whenBelow(MAX_IN_FLIGHT) : undefined;
+  }
+
+  /**
+   * Queues the leaves of records firstIndex, firstIndex + 1, ... given as columns: the worker
+   * encodes them too (no encoding on this thread). Leaves queued with `add` before are sent first.
+   * When too many batches are outstanding, returns a promise to await first.
+   */
+  addColumns(firstIndex: number, columns: LeafColumns): Promise<void> | undefined {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.count > 0) this.dispatch();
+    const count = columns.timeMs.length;
+    if (count === 0) return undefined;
+    const records = {
+      datasetId: this.datasetId,
+      firstIndex,
+      sensorId: columns.sensorId.slice(0, count),
+      parameter: columns.parameter.slice(0, count),
+      timeMs: columns.timeMs.slice(0, count),
+      quantity: columns.quantity.slice(0, count),
+      unit: columns.unit.slice(0, count),
+    };
+    this.worker.postMessage({ records });
+    this.expectedBack += count;
+    this.inFlight += 1;
     return this.inFlight >= MAX_IN_FLIGHT ? this.whenBelow(MAX_IN_FLIGHT) : undefined;
   }
 

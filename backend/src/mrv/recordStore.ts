@@ -10,8 +10,10 @@ import type { Queryable } from "../db/transaction";
  * one while its readings arrived in that order (mrv_datasets.records_canonical): record i of a
  * sealed dataset is record i - first_index of the chunk with the largest first_index <= i.
  *
- * Chunk JSON, version 2 (written here): { v: 2, d: [strings], s, p, n, mu, u: [indexes into d or
- * upload ids], t: [first timestamp, then differences], q, mv: [strings], r: [rows], g?: [pages] }.
+ * Chunk JSON, version 2 (written here): { v: 2, c: count, d: [strings], s, p, n, mu: [indexes into
+ * d], u: [upload ids], t: [timestamps], q, mv: [strings], r: [source rows], g?: [pages] }, where
+ * t and r hold the first value and then differences, and a column whose values are all equal
+ * (one upload, one parameter, one unit) is that value instead of an array.
  * Version 1 (plain arrays per column, no dictionary, absolute timestamps; written by migration 102
  * when it moved the rows of mrv_records) is read too.
  */
@@ -115,50 +117,77 @@ class Dictionary {
   }
 }
 
+/** A column whose values are all the same is stored as that one value. */
+function packed<T>(values: readonly T[]): T | readonly T[] {
+  const first = values[0];
+  for (let i = 1; i < values.length; i++) if (values[i] !== first) return values;
+  return first;
+}
+
+function unpacked<T>(column: T | T[], n: number): T[] {
+  return Array.isArray(column) ? column : new Array<T>(n).fill(column);
+}
+
+/** First value, then differences. */
+function deltas(values: readonly number[]): number[] {
+  const out = new Array<number>(values.length);
+  let previous = 0;
+  for (let i = 0; i < values.length; i++) {
+    out[i] = values[i] - previous;
+    previous = values[i];
+  }
+  return out;
+}
+
+function undeltas(values: readonly number[]): number[] {
+  const out = new Array<number>(values.length);
+  let value = 0;
+  for (let i = 0; i < values.length; i++) {
+    value += values[i];
+    out[i] = value;
+  }
+  return out;
+}
+
 /** The chunk's JSON (version 2). */
 export function encodeChunk(columns: RecordColumns): string {
-  const n = columns.timeMs.length;
   const dictionary = new Dictionary();
   const coded = (values: readonly string[]) => {
     const out = new Array<number>(values.length);
     for (let i = 0; i < values.length; i++) out[i] = dictionary.of(values[i]);
-    return out;
+    return packed(out);
   };
   const s = coded(columns.sensorId);
   const p = coded(columns.parameter);
   const unit = coded(columns.unit);
   const mu = coded(columns.measuredUnit);
-  const t = new Array<number>(n);
-  let previous = 0;
-  for (let i = 0; i < n; i++) {
-    t[i] = columns.timeMs[i] - previous;
-    previous = columns.timeMs[i];
-  }
   const hasPage = columns.sourcePage.some((page) => page !== null);
   return JSON.stringify({
     v: 2,
+    c: columns.timeMs.length,
     d: dictionary.words,
-    u: columns.uploadId,
+    u: packed(columns.uploadId),
     s,
     p,
     n: unit,
     mu,
-    t,
+    t: deltas(columns.timeMs),
     q: columns.quantity,
     mv: columns.measuredValue,
-    r: columns.sourceRow,
+    r: deltas(columns.sourceRow),
     ...(hasPage ? { g: columns.sourcePage } : {}),
   });
 }
 
 interface ChunkJson {
   v: number;
+  c?: number;
   d?: string[];
-  u: number[];
-  s: (string | number)[];
-  p: (string | number)[];
-  n: (string | number)[];
-  mu: (string | number)[];
+  u: number | number[];
+  s: string | number | (string | number)[];
+  p: string | number | (string | number)[];
+  n: string | number | (string | number)[];
+  mu: string | number | (string | number)[];
   t: number[];
   q: string[];
   mv: string[];
@@ -169,12 +198,12 @@ interface ChunkJson {
 export function decodeChunk(text: string, expectedCount: number): RecordColumns {
   const json = JSON.parse(text) as ChunkJson;
   const n = json.t.length;
-  if (n !== expectedCount || [json.u, json.s, json.p, json.n, json.mu, json.q, json.mv, json.r].some((column) => column.length !== n)) {
-    throw new Error(`internal: a record chunk does not hold the ${expectedCount} records it declares`);
-  }
+  const check = (columns: readonly unknown[][]) => {
+    if (n !== expectedCount || columns.some((column) => column.length !== n)) throw new Error(`internal: a record chunk does not hold the ${expectedCount} records it declares`);
+  };
   if (json.v === 1) {
-    return {
-      uploadId: json.u.map(Number),
+    const columns: RecordColumns = {
+      uploadId: (json.u as number[]).map(Number),
       sensorId: json.s as string[],
       parameter: json.p as string[],
       timeMs: json.t.map(Number),
@@ -185,28 +214,26 @@ export function decodeChunk(text: string, expectedCount: number): RecordColumns 
       sourceRow: json.r,
       sourcePage: json.g ?? new Array<null>(n).fill(null),
     };
+    check(Object.values(columns) as unknown[][]);
+    return columns;
   }
   if (json.v !== 2 || json.d === undefined) throw new Error(`internal: unknown record chunk version ${String(json.v)}`);
   const words = json.d;
-  const word = (codes: (string | number)[]) => codes.map((c) => words[c as number]);
-  const timeMs = new Array<number>(n);
-  let time = 0;
-  for (let i = 0; i < n; i++) {
-    time += json.t[i];
-    timeMs[i] = time;
-  }
-  return {
-    uploadId: json.u,
+  const word = (column: ChunkJson["s"]) => unpacked(column as number | number[], n).map((c) => words[c]);
+  const columns: RecordColumns = {
+    uploadId: unpacked(json.u, n),
     sensorId: word(json.s),
     parameter: word(json.p),
-    timeMs,
+    timeMs: undeltas(json.t),
     quantity: json.q,
     unit: word(json.n),
     measuredValue: json.mv,
     measuredUnit: word(json.mu),
-    sourceRow: json.r,
+    sourceRow: undeltas(json.r),
     sourcePage: json.g ?? new Array<null>(n).fill(null),
   };
+  check(Object.values(columns) as unknown[][]);
+  return columns;
 }
 
 export async function insertChunk(db: Queryable, datasetId: string, firstIndex: number, columns: RecordColumns): Promise<void> {

@@ -6,7 +6,7 @@ import { type Dataset, type DatasetMethodology, DatasetIdSchema, MrvError, getDa
 import type { FactorLibrary } from "./factors";
 import { type Hex, type RecordLeaf, recordLeafHash, verifyProof } from "./merkle";
 import { loadKeccak256 } from "./keccak";
-import { type FlatMerkleTree, LeafHashCollector, RecordLeafEncoder, buildFlatTree, hexToBytes32, sortLeafHashes } from "./merkleTree";
+import { type FlatMerkleTree, LeafHashCollector, RecordLeafEncoder, buildFlatTree, hexToBytes32, merkleRootOfSorted, sortLeafHashes } from "./merkleTree";
 import { ParallelLeafHasher } from "./parallelLeafHasher";
 import { CHUNK_RECORDS, type RecordColumns, type StoredRecord, compareText, datasetChunks, decodeChunk, emptyColumns, insertChunk, pushRecord, recordAt, recordByIndex } from "./recordStore";
 import { ScaledSum, formatScaledDecimal } from "./scaledDecimal";
@@ -124,6 +124,12 @@ async function sortAndHash(db: Queryable, datasetId: Hex, expected: number): Pro
   } finally {
     await hasher.close();
   }
+}
+
+/** The leaf hashes sorted (the collector is left for the garbage collector: a million leaves are 32 MB). */
+function sortedLeafHashes(collector: LeafHashCollector, expected: number): Buffer {
+  if (collector.length !== expected) throw new Error(`internal: ${expected} records counted, ${collector.length} read`);
+  return collector.sorted();
 }
 
 interface ParameterTotal {
@@ -250,9 +256,8 @@ export async function sealDataset(pool: pg.Pool, input: { datasetId: string; lib
     }
     const keccak = await loadKeccak256();
     const { rows: sequence } = await db.query<{ records_canonical: boolean }>(`SELECT records_canonical FROM mrv_datasets WHERE id = $1`, [datasetId]);
-    const collector = sequence[0].records_canonical ? await canonicalLeafHashes(db, datasetId, dataset.recordCount) : await sortAndHash(db, datasetId, dataset.recordCount);
-    if (collector.length !== dataset.recordCount) throw new Error(`internal: ${dataset.recordCount} records counted, ${collector.length} read`);
-    const tree = buildFlatTree(collector.sorted(), keccak);
+    const sorted = sortedLeafHashes(sequence[0].records_canonical ? await canonicalLeafHashes(db, datasetId, dataset.recordCount) : await sortAndHash(db, datasetId, dataset.recordCount), dataset.recordCount);
+    const tree = { root: merkleRootOfSorted(sorted, keccak), length: dataset.recordCount };
     const quantification = { ...result, notes };
     await db.query(
       `UPDATE mrv_datasets SET status = 'sealed', records_canonical = true, merkle_root = $2, quantification = $3::jsonb, net_reductions_tco2e = $4, sealed_at = now() WHERE id = $1`,
