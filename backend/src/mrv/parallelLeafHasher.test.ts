@@ -40,6 +40,27 @@ describe("parallel leaf hashing", () => {
     );
   });
 
+  it("leaves queued as columns (encoded on the worker) hash exactly as on this thread, in index order", async () => {
+    const keccak = await loadKeccak256();
+    await fc.assert(
+      fc.asyncProperty(fc.array(leafArbitrary, { minLength: 1, maxLength: 40 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.nat({ max: 2 ** 40 }), async (leaves, id, first) => {
+        const encoder = new RecordLeafEncoder(id);
+        const expected = Buffer.concat(leaves.map((l, i) => Buffer.from(encoder.hash(keccak, first + i, l.sensor, l.parameter, l.time, l.quantity, l.unit))));
+        const hasher = new ParallelLeafHasher(id, 1);
+        try {
+          const half = Math.floor(leaves.length / 2);
+          const columns = (part: readonly Leaf[]) => ({ sensorId: part.map((l) => l.sensor), parameter: part.map((l) => l.parameter), timeMs: part.map((l) => l.time), quantity: part.map((l) => l.quantity), unit: part.map((l) => l.unit) });
+          await hasher.addColumns(first, columns(leaves.slice(0, half)));
+          await hasher.addColumns(first + half, columns(leaves.slice(half)));
+          expect((await hasher.finish()).hashes().equals(expected)).toBe(true);
+        } finally {
+          await hasher.close();
+        }
+      }),
+      { numRuns: 15 },
+    );
+  });
+
   it("hashes many batches with back-pressure, every leaf once", async () => {
     const keccak = await loadKeccak256();
     const id = new Uint8Array(32).fill(7);
