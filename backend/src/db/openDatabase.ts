@@ -80,6 +80,14 @@ export function pgliteDataFolder(dataDir: string): string {
   return path.join(dataDir, "pg");
 }
 
+/**
+ * PGlite's start parameters: its defaults, with a 16 MB buffer pool instead of PostgreSQL's 128 MB.
+ * The pool lives in the WebAssembly heap, which only grows: every page a large write touched stayed
+ * resident in this process (bench:mrv peaked at 600 MB RSS for a million readings). Pages beyond the
+ * pool are read back from the data folder's files, which the operating system caches anyway.
+ */
+const EMBEDDED_START_PARAMS = [...PGlite.defaultStartParams, "-c", "shared_buffers=16MB"];
+
 async function openEmbeddedDatabase(
   where: { inMemory: true } | { dataDir: string },
   onIdleError: (error: Error) => void,
@@ -94,9 +102,9 @@ async function openEmbeddedDatabase(
       // The lockfile sits beside the folder: initdb wants an empty folder on first start.
       lock = acquireDataDirLock(`${folder}.lock`);
       fs.mkdirSync(folder, { recursive: true });
-      db = await PGlite.create({ dataDir: folder });
+      db = await PGlite.create({ dataDir: folder, startParams: EMBEDDED_START_PARAMS });
     } else {
-      db = await PGlite.create();
+      db = await PGlite.create({ startParams: EMBEDDED_START_PARAMS });
     }
     server = new PGLiteSocketServer({
       db,

@@ -557,12 +557,23 @@ class RecordSink {
     const firstIndex = this.nextIndex;
     this.nextIndex += count;
     if (this.canonical && this.keys === undefined && (this.hasher !== undefined || count >= SMALL_UPLOAD)) {
-      this.hasher ??= new ParallelLeafHasher(this.datasetIdBytes, Math.max(count, 1024));
+      this.hasher ??= new ParallelLeafHasher(this.datasetIdBytes, 1, { keep: false });
       const wait = this.hasher.addColumns(firstIndex, columns);
       if (wait !== undefined) await wait;
       this.hashedChunks.push({ firstIndex, count });
+      await this.writeLeafHashes();
     }
     await insertChunk(this.db, this.state.dataset.id, firstIndex, columns);
+  }
+
+  /** Writes the leaf hashes that came back from the worker: one batch per hashed chunk, in order. */
+  private async writeLeafHashes(): Promise<void> {
+    if (this.hasher === undefined) return;
+    for (const hashes of this.hasher.takeHashes()) {
+      const chunk = this.hashedChunks.shift();
+      if (chunk === undefined || hashes.length !== chunk.count * 32) throw new Error("internal: leaf hashes do not match their record chunk");
+      await this.db.query(`INSERT INTO mrv_leaf_chunks (dataset_id, first_index, hashes) VALUES ($1, $2, $3)`, [this.state.dataset.id, chunk.firstIndex, Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength)]);
+    }
   }
 
   /** Builds the index of every key of the dataset: its stored chunks (this upload's too) and the pending records. */
@@ -598,17 +609,11 @@ class RecordSink {
   async finish(): Promise<void> {
     await this.flush();
     if (this.hasher !== undefined) {
-      const hashes = (await this.hasher.finish()).hashes();
+      await this.hasher.drain();
+      await this.writeLeafHashes();
+      if (this.hashedChunks.length > 0) throw new Error("internal: record chunks left without leaf hashes");
+      await this.hasher.finish();
       this.hasher = undefined;
-      let at = 0;
-      for (const chunk of this.hashedChunks) {
-        await this.db.query(`INSERT INTO mrv_leaf_chunks (dataset_id, first_index, hashes) VALUES ($1, $2, $3)`, [
-          this.state.dataset.id,
-          chunk.firstIndex,
-          hashes.subarray(at * 32, (at + chunk.count) * 32),
-        ]);
-        at += chunk.count;
-      }
     }
     const last = this.canonical ? this.last : undefined;
     await this.db.query(

@@ -44,7 +44,17 @@ export class ParallelLeafHasher {
 
   private readonly datasetId: Uint8Array;
 
-  constructor(datasetId: Uint8Array, expectedLeaves = 1024) {
+  /** Hashes handed out by takeHashes instead of collected (keep: false). */
+  private readonly taken: Uint8Array[] | undefined;
+  private handedOut = 0;
+
+  /**
+   * `options.keep` false: the hashes are not collected (finish returns an empty collector); the
+   * caller takes each batch as it arrives with takeHashes, so memory stays bounded by the batches
+   * in flight whatever the number of leaves.
+   */
+  constructor(datasetId: Uint8Array, expectedLeaves = 1024, options: { keep?: boolean } = {}) {
+    this.taken = options.keep === false ? [] : undefined;
     this.encoder = new RecordLeafEncoder(datasetId);
     this.datasetId = Uint8Array.from(datasetId);
     this.collector = new LeafHashCollector(expectedLeaves);
@@ -54,7 +64,8 @@ export class ParallelLeafHasher {
         this.fail(new MerkleDatasetError(message.error));
         return;
       }
-      this.collector.addAll(new Uint8Array(message.hashes));
+      if (this.taken !== undefined) this.taken.push(new Uint8Array(message.hashes));
+      else this.collector.addAll(new Uint8Array(message.hashes));
       this.inFlight -= 1;
       this.wake();
     });
@@ -102,12 +113,27 @@ export class ParallelLeafHasher {
     return this.inFlight >= MAX_IN_FLIGHT ? this.whenBelow(MAX_IN_FLIGHT) : undefined;
   }
 
+  /** With keep: false, the batches of hashes that arrived since the last call, in order (one per addColumns call). */
+  takeHashes(): Uint8Array[] {
+    if (this.taken === undefined) throw new Error("internal: this hasher keeps its hashes");
+    const batches = this.taken.splice(0);
+    for (const batch of batches) this.handedOut += batch.length / 32;
+    return batches;
+  }
+
+  /** Waits until every queued leaf is hashed (the worker keeps running). */
+  async drain(): Promise<void> {
+    if (this.count > 0) this.dispatch();
+    await this.whenBelow(1);
+  }
+
   /** Waits for every queued leaf, stops the worker and returns the hashes. */
   async finish(): Promise<LeafHashCollector> {
     try {
       if (this.count > 0) this.dispatch();
       await this.whenBelow(1);
-      if (this.collector.length !== this.expectedBack) throw new Error(`internal: ${this.expectedBack} leaves queued, ${this.collector.length} hashed`);
+      const hashed = this.taken === undefined ? this.collector.length : this.handedOut + this.taken.reduce((n, batch) => n + batch.length / 32, 0);
+      if (hashed !== this.expectedBack) throw new Error(`internal: ${this.expectedBack} leaves queued, ${hashed} hashed`);
       return this.collector;
     } finally {
       await this.close();
