@@ -31,13 +31,17 @@ import { type NormalizedRecord, normalizeReading } from "./records";
  *  1. the file's SHA-256: the same bytes already uploaded to the dataset are recognized and
  *     nothing is added (status "already-uploaded", the first upload's summary);
  *  2. the declared reader (CSV/NDJSON streamed; JSON, XLSX, PDF, image read whole within limits)
- *     and the declared mapping; rows are normalized and written in batches as they stream, so
- *     memory stays bounded by a batch whatever the file size;
+ *     and the declared mapping; rows are normalized as they stream and written in chunks of
+ *     10,000 records (recordStore.ts), quarantined rows in batches;
  *  3. each accepted reading is unique per (sensor, parameter, instant) in its dataset: the same
  *     value again is a duplicate (counted, reported, not stored twice), a different value a
  *     conflict (quarantined with both locations); a reading outside the monitoring period or
- *     whose value cannot be normalized exactly is quarantined;
- *  4. quality flags over each series of the upload, totals per parameter, the upload summary.
+ *     whose value cannot be normalized exactly is quarantined. While readings arrive in canonical
+ *     order (time, sensor, parameter; the usual export of a logger) only the last one needs
+ *     checking and leaf hashes are computed on a worker thread as chunks are written; otherwise
+ *     every key of the dataset is indexed in memory (see RecordSink);
+ *  4. quality flags over each series of the upload (kept in typed arrays: about 24 bytes a
+ *     reading), exact totals per parameter, the upload summary.
  *
  * A file is rejected as a whole (MrvError FILE_REJECTED, nothing persisted) when it cannot be
  * read: not valid in its declared encoding, a mapped column missing, a structural break after
