@@ -11,6 +11,7 @@
  * message out: { hashes: ArrayBuffer of count × 32 bytes } per message, in the order they came,
  * or { error: message }.
  */
+const { Buffer } = require("node:buffer");
 const { parentPort } = require("node:worker_threads");
 const { createKeccak } = require("hash-wasm");
 
