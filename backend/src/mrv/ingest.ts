@@ -412,9 +412,9 @@ class SeriesPoints {
     const n = this.size;
     const unit = this.unit as string;
     return {
-      rows: Array.from(this.rows.subarray(0, n)),
-      times: Array.from(this.times.subarray(0, n)),
-      values: this.texts ?? Array.from((this.numbers as Float64Array).subarray(0, n), String),
+      rows: this.rows.subarray(0, n),
+      times: this.times.subarray(0, n),
+      values: this.texts ?? (this.numbers as Float64Array).subarray(0, n),
       units: this.units.length > 0 ? this.units : new Array<string>(n).fill(unit),
     };
   }

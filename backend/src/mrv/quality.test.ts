@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type QualityReading, assessQuality } from "./quality";
+import { type QualityReading, assessQuality, assessSeries } from "./quality";
 
 const T0 = Date.parse("2024-03-01T00:00:00Z");
 const MINUTE = 60_000;
@@ -129,5 +130,30 @@ describe("data-quality flags", () => {
   it("rejects invalid rules", () => {
     expect(() => assessQuality([], { bounds: { min: "5", max: "1", unit: "kWh" } })).toThrow(/min is above max/);
     expect(() => assessQuality([], { gapTolerance: "0" })).toThrow();
+  });
+
+  it("assessSeries over columns (integers as numbers, typed arrays) flags exactly what assessQuality flags", () => {
+    const rules = [{ expectedIntervalMs: MINUTE }, { jump: { maxRatio: "0.5" }, bounds: { min: "0", max: "900", unit: "kWh" } }, { allowNegative: true, jump: {} }];
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ step: fc.constantFrom(0, MINUTE, 2 * MINUTE, 5 * MINUTE), value: fc.integer({ min: -1000, max: 1000 }), unit: fc.constantFrom("kWh", "kWh", "MWh", "kg") }), { minLength: 1, maxLength: 60 }),
+        fc.constantFrom(...rules),
+        (points, rule) => {
+          let time = T0;
+          const readings: QualityReading[] = points.map((p, i) => {
+            time += p.step;
+            return { row: i + 2, timestamp: new Date(time), value: String(p.value), unit: p.unit, sensorId: "M-1" };
+          });
+          const columns = {
+            rows: Float64Array.from(readings, (r) => r.row),
+            times: Float64Array.from(readings, (r) => r.timestamp.getTime()),
+            values: Float64Array.from(points, (p) => p.value),
+            units: readings.map((r) => r.unit),
+          };
+          expect(assessSeries("M-1", columns, rule)).toEqual(assessQuality(readings, rule));
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

@@ -77,14 +77,14 @@ class Point {
   constructor(
     readonly row: number,
     readonly time: number,
-    /** A plain decimal string (/^[+-]?\d+(\.\d+)?$/) or the value as a Decimal. */
-    private readonly raw: string | Decimal,
+    /** A plain decimal string (/^[+-]?\d+(\.\d+)?$/), a safe integer, or the value as a Decimal. */
+    private readonly raw: string | number | Decimal,
   ) {
-    if (typeof raw !== "string") this.decimal = raw;
+    if (typeof raw === "object") this.decimal = raw;
   }
 
   get value(): Decimal {
-    this.decimal ??= toDecimal(this.raw);
+    this.decimal ??= toDecimal(typeof this.raw === "number" ? String(this.raw) : this.raw);
     return this.decimal;
   }
 
@@ -95,6 +95,7 @@ class Point {
 
   /** Below zero (a negative zero is not). */
   isNegative(): boolean {
+    if (typeof this.raw === "number") return this.raw < 0;
     if (typeof this.raw === "string") return this.raw.startsWith("-") && /[1-9]/.test(this.raw);
     return this.value.isNegative() && !this.value.isZero();
   }
@@ -143,12 +144,12 @@ export function assessQuality(readings: Iterable<QualityReading>, rules: Quality
   return flags.sort((a, b) => a.row - b.row || a.kind.localeCompare(b.kind));
 }
 
-/** One sensor's readings as columns: row, UTC milliseconds, value and unit of reading i. */
+/** One sensor's readings as columns: row, UTC milliseconds, value (a number only if a safe integer) and unit of reading i. */
 export interface SeriesColumns {
-  readonly rows: readonly number[];
-  readonly times: readonly number[];
-  readonly values: readonly (string | Decimal)[];
-  readonly units: readonly string[];
+  readonly rows: ArrayLike<number>;
+  readonly times: ArrayLike<number>;
+  readonly values: ArrayLike<string | number | Decimal>;
+  readonly units: ArrayLike<string>;
 }
 
 /** assessQuality for the readings of one sensor given as columns (no Date or reading object per reading). */
@@ -175,7 +176,7 @@ function assessSensor(sensorId: string, series: SeriesColumns, rules: ParsedRule
     if (i > 0 && before(i - 1, i) > 0) sorted = false;
   }
   if (!sorted) ordered = ordered.sort(before);
-  const referenceUnit = firstKnownUnit(ordered.map((i) => units[i]));
+  const referenceUnit = firstKnownUnit(ordered, units);
   const points: Point[] = [];
   let previous: Point | undefined;
   for (const i of ordered) {
@@ -183,11 +184,11 @@ function assessSensor(sensorId: string, series: SeriesColumns, rules: ParsedRule
     const value = values[i];
     const unit = units[i];
     let point: Point;
-    if (unit === referenceUnit && typeof value === "string" && PLAIN_DECIMAL.test(value)) {
+    if (unit === referenceUnit && (typeof value === "number" ? Number.isSafeInteger(value) : typeof value === "string" && PLAIN_DECIMAL.test(value))) {
       point = new Point(rows[i], time, value);
     } else {
       try {
-        point = new Point(rows[i], time, convert(toDecimal(value), unit, referenceUnit));
+        point = new Point(rows[i], time, convert(toDecimal(typeof value === "number" ? String(value) : value), unit, referenceUnit));
       } catch (error) {
         flag("unit-mismatch", { row: rows[i], iso: new Date(time).toISOString() }, `sensor ${sensorLabel(sensorId)}: ${(error as Error).message}; the reading is left out of the other checks`);
         continue;
@@ -214,10 +215,10 @@ function assessSensor(sensorId: string, series: SeriesColumns, rules: ParsedRule
 }
 
 /** The unit a sensor's readings are compared in: the first one that is a known unit. */
-function firstKnownUnit(units: readonly string[]): string {
-  for (const unit of units) {
+function firstKnownUnit(order: readonly number[], units: ArrayLike<string>): string {
+  for (const i of order) {
     try {
-      return parseUnit(unit).symbol;
+      return parseUnit(units[i]).symbol;
     } catch {
       // an unknown unit is flagged as a unit-mismatch when the reading is checked
     }
