@@ -450,7 +450,10 @@ class RecordSink {
   private pending: RecordColumns = emptyColumns();
   private nextIndex: number;
   private canonical: boolean;
-  private last: { timeMs: number; sensorId: string; parameter: string; known?: KnownReading } | undefined;
+  /** The last key of the sequence: from an earlier upload (`last`), or the last record of this one. */
+  private last: { timeMs: number; sensorId: string; parameter: string } | undefined;
+  private lastRecord: NormalizedRecord | undefined;
+  private lastTimeMs = 0;
   private keys: Map<string, KnownReading> | undefined;
   private hasher: ParallelLeafHasher | undefined;
   /** first_index and size of each chunk whose leaves were hashed, in order. */
@@ -478,23 +481,31 @@ class RecordSink {
 
   /** Accepts a normalized reading: stored, a duplicate (counted) or a conflict (returned, to quarantine). */
   async add(record: NormalizedRecord, timeMs: number): Promise<QuarantinedRow | undefined> {
-    const here: KnownReading = { quantity: record.quantity, unit: record.unit, file: record.source.file, row: record.source.row };
     if (this.keys === undefined) {
+      const lastRecord = this.lastRecord;
       const last = this.last;
-      const order = last === undefined ? 1 : timeMs - last.timeMs || compareText(record.sensorId, last.sensorId) || compareText(record.parameter, last.parameter);
+      const order =
+        lastRecord !== undefined
+          ? timeMs - this.lastTimeMs || compareText(record.sensorId, lastRecord.sensorId) || compareText(record.parameter, lastRecord.parameter)
+          : last !== undefined
+            ? timeMs - last.timeMs || compareText(record.sensorId, last.sensorId) || compareText(record.parameter, last.parameter)
+            : 1;
       if (order > 0 && this.canonical) {
-        this.last = { timeMs, sensorId: record.sensorId, parameter: record.parameter, known: here };
+        // the last key is kept as the record itself (no object per reading)
+        this.last = undefined;
+        this.lastRecord = record;
+        this.lastTimeMs = timeMs;
         await this.append(record, timeMs);
         return undefined;
       }
-      if (order === 0 && last?.known !== undefined) return this.repeated(record, last.known);
+      if (order === 0 && this.lastRecord !== undefined) return this.repeated(record, knownOf(this.lastRecord));
       await this.switchToIndex();
     }
     const keys = this.keys as Map<string, KnownReading>;
     const key = keyOf(record.sensorId, record.parameter, timeMs);
     const earlier = keys.get(key);
     if (earlier !== undefined) return this.repeated(record, earlier);
-    keys.set(key, here);
+    keys.set(key, knownOf(record));
     await this.append(record, timeMs);
     return undefined;
   }
@@ -619,7 +630,7 @@ class RecordSink {
       await this.hasher.finish();
       this.hasher = undefined;
     }
-    const last = this.canonical ? this.last : undefined;
+    const last = !this.canonical ? undefined : this.lastRecord === undefined ? this.last : { timeMs: this.lastTimeMs, sensorId: this.lastRecord.sensorId, parameter: this.lastRecord.parameter };
     await this.db.query(
       `UPDATE mrv_datasets SET record_count = record_count + $2, records_canonical = $3,
          last_ts_ms = COALESCE($4, last_ts_ms), last_sensor_id = COALESCE($5, last_sensor_id), last_parameter = COALESCE($6, last_parameter)
@@ -632,6 +643,10 @@ class RecordSink {
   async close(): Promise<void> {
     await this.stopHashing();
   }
+}
+
+function knownOf(record: NormalizedRecord): KnownReading {
+  return { quantity: record.quantity, unit: record.unit, file: record.source.file, row: record.source.row };
 }
 
 function keyOf(sensorId: string, parameter: string, timeMs: number): string {
