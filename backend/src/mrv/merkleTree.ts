@@ -158,6 +158,9 @@ function compareWords(data: Buffer, a: number, b: number): number {
   return data.compare(data, b * WORD, (b + 1) * WORD, a * WORD, (a + 1) * WORD);
 }
 
+/** Up to this many hashes, sort keys are doubles (2^32 prefixes × 2^21 positions = 2^53). */
+const SMALL_SORT = 2 ** 21;
+
 /**
  * Sorts 32-byte hashes by byte order (a new buffer). The first 4 bytes of each hash and its
  * position are packed into one 64-bit key and sorted natively; the rare hashes that share those
@@ -167,16 +170,33 @@ export function sortLeafHashes(hashes: Buffer): Buffer {
   const n = hashes.length / WORD;
   if (!Number.isInteger(n)) throw new MerkleDatasetError("leaf hashes are 32 bytes each");
   if (n >= TWO_POW_32) throw new MerkleDatasetError("too many leaves");
-  const keys = new BigUint64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = (BigInt(hashes.readUInt32BE(i * WORD)) << 32n) | BigInt(i);
-  keys.sort();
   const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = Number(keys[i] & 0xffffffffn);
+  const prefixes = new Uint32Array(n);
+  if (n <= SMALL_SORT) {
+    // prefix × 2^21 + position is below 2^53: exact in a double, sorted natively with no BigInt
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = hashes.readUInt32BE(i * WORD) * SMALL_SORT + i;
+    keys.sort();
+    for (let i = 0; i < n; i++) {
+      const key = keys[i];
+      const prefix = Math.floor(key / SMALL_SORT);
+      prefixes[i] = prefix;
+      order[i] = key - prefix * SMALL_SORT;
+    }
+  } else {
+    const keys = new BigUint64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = (BigInt(hashes.readUInt32BE(i * WORD)) << 32n) | BigInt(i);
+    keys.sort();
+    for (let i = 0; i < n; i++) {
+      order[i] = Number(keys[i] & 0xffffffffn);
+      prefixes[i] = Number(keys[i] >> 32n);
+    }
+  }
   // runs with the same 4-byte prefix: order them by the whole hash
   for (let start = 0; start < n; ) {
-    const prefix = keys[start] >> 32n;
+    const prefix = prefixes[start];
     let end = start + 1;
-    while (end < n && keys[end] >> 32n === prefix) end++;
+    while (end < n && prefixes[end] === prefix) end++;
     if (end - start > 1) order.subarray(start, end).sort((a, b) => compareWords(hashes, a, b));
     start = end;
   }
