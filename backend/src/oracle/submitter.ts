@@ -366,8 +366,7 @@ export class AttestationSubmitter {
     for (let attempt = 0; attempt < this.#maxSendAttempts; attempt++) {
       const mined = await this.#minedAmong(sent);
       if (mined !== undefined) return outcomesOf(mined);
-      const nonce = await publicClient.getTransactionCount({ address: this.address, blockTag: "latest" });
-      const fees = await publicClient.estimateFeesPerGas();
+      const [nonce, fees] = await Promise.all([publicClient.getTransactionCount({ address: this.address, blockTag: "latest" }), publicClient.estimateFeesPerGas()]);
       const bump = (value: bigint) => (value * (100n + 30n * BigInt(attempt))) / 100n;
       try {
         // Signed here, so the hash is known even when the node answers the send with an error
