@@ -345,8 +345,8 @@ export class AttestationSubmitter {
 
   /**
    * Sends one transaction and waits for it, replacing it when it is not mined in time. With
-   * `onRevert: "report"`, a transaction that reverted while none of `items` was already done
-   * returns `"reverted"` (the caller takes the batch apart) instead of failing every item.
+   * `onRevert: "report"`, a mined transaction that reverted returns `"reverted"` (the caller takes
+   * the batch apart) instead of an outcome per item.
    */
   async #send(to: Address, data: Hex, items: readonly ReadyAttestation[], gasLimit?: bigint): Promise<SubmissionOutcome[]>;
   async #send(to: Address, data: Hex, items: readonly ReadyAttestation[], gasLimit: bigint, options: { onRevert: "report" }): Promise<SubmissionOutcome[] | "reverted">;
@@ -383,14 +383,14 @@ export class AttestationSubmitter {
         });
         const hash = keccak256(serializedTransaction);
         sent.push(hash);
-        const accepted = await walletClient.sendRawTransaction({ serializedTransaction }).then(
+        const refusal = await walletClient.sendRawTransaction({ serializedTransaction }).then(
           () => undefined,
           (error: unknown) => error,
         );
-        if (accepted !== undefined) {
+        if (refusal !== undefined) {
           const mined = await this.#minedAmong([hash]);
           if (mined !== undefined) return outcomesOf(mined);
-          throw accepted;
+          throw refusal;
         }
         const receipt = await publicClient
           .waitForTransactionReceipt({ hash, timeout: this.#receiptTimeoutMs, pollingInterval: this.#options.pollingIntervalMs ?? 50 })
