@@ -339,12 +339,15 @@ describe("OracleQuorum", () => {
       expect(vd).to.equal(d);
       expect(recovered).to.deep.equal(addrs);
       expect(await quorum.isConsumed(d)).to.equal(false);
+      expect(await quorum.connect(f.outsider).verifyQuorum(structHash(p), p.epoch, p.deadline, sigs)).to.equal(d);
 
       expect(await quorum.connect(f.consumer).consume.staticCall(structHash(p), p.epoch, p.deadline, sigs)).to.equal(d);
       await expect(consume(p, sigs))
         .to.emit(quorum, "AttestationConsumed")
         .withArgs(d, f.consumer.address, 1n, addrs);
       expect(await quorum.isConsumed(d)).to.equal(true);
+      // verifyQuorum checks the signatures only: consumers using it keep their own replay record
+      expect(await quorum.verifyQuorum(structHash(p), p.epoch, p.deadline, sigs)).to.equal(d);
     });
 
     it("accepts all N signatures", async () => {
@@ -434,16 +437,22 @@ describe("OracleQuorum", () => {
   // ------------------------------------------------------------------ rejections
 
   describe("consume and verify: rejected attestations", () => {
-    /** Asserts that both verify and consume revert with `error(args)`. */
+    /** Asserts that verify, consume and (but for a replay) verifyQuorum revert with `error(args)`. */
     async function expectRejected(p: Ping, sigs: string, error: string, args?: unknown[]) {
       const v = expect(quorum.verify(structHash(p), p.epoch, p.deadline, sigs)).to.be.revertedWithCustomError(quorum, error);
       const c = expect(consume(p, sigs)).to.be.revertedWithCustomError(quorum, error);
+      const q =
+        error === "AttestationAlreadyUsed"
+          ? undefined
+          : expect(quorum.verifyQuorum(structHash(p), p.epoch, p.deadline, sigs)).to.be.revertedWithCustomError(quorum, error);
       if (args) {
         await v.withArgs(...args);
         await c.withArgs(...args);
+        await q?.withArgs(...args);
       } else {
         await v;
         await c;
+        await q;
       }
       // A rejected attestation is never burned (a replayed one stays consumed).
       expect(await quorum.isConsumed(typedDigest(domain, p))).to.equal(error === "AttestationAlreadyUsed");

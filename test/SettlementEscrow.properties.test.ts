@@ -22,10 +22,12 @@ import {
  * - total stablecoin and total credits (held + retired) are conserved across all accounts plus
  *   the escrow after every step;
  * - every successful step moves exactly the amounts it should, every failed step moves nothing;
- * - the escrow holds exactly the sum of the still-locked trades; no order is over-filled;
+ * - the escrow holds exactly the sum of the still-locked trades plus the release fees accrued
+ *   for the treasury; no order is over-filled;
  * - a locked trade can always be released before its deadline (parties eligible, not paused) and
  *   always be refunded after it (whatever the pause or freeze state), exactly once;
- * - after every deadline has passed and refunds have run, the escrow holds nothing.
+ * - after every deadline has passed, refunds have run and the fees are collected, the escrow
+ *   holds nothing.
  * PROPERTY_RUNS (default 50; 10 under coverage) sequences of PROPERTY_STEPS (default 30) steps; PROPERTY_SEED replays.
  */
 const COVERAGE = (hre as unknown as { __SOLIDITY_COVERAGE_RUNNING?: boolean }).__SOLIDITY_COVERAGE_RUNNING === true;
@@ -157,6 +159,7 @@ describe("SettlementEscrow properties", function () {
         const orders: ModelOrder[] = [];
         const trades: ModelTrade[] = [];
         let fee = BigInt(await s.escrow.feeBps());
+        let accrued = 0n; // release fees in the escrow, per the model
         // pauses last PAUSE_STEPS steps and freezes FREEZE_STEPS steps (unless lifted earlier)
         let paused = false;
         let pauseEnds = 0;
@@ -245,7 +248,8 @@ describe("SettlementEscrow properties", function () {
                 dCredits[sl] -= q;
                 dCredits[ESCROW] += q;
                 const deadline = BigInt((await latestTime()) + action.window);
-                send = () => s.escrow.connect(buyer).agree(m.order, m.sig, q, deadline);
+                const lockSlot = await s.escrow.freeLockSlot(buyer.address);
+                send = () => s.escrow.connect(buyer).agree(m.order, m.sig, q, deadline, lockSlot);
                 onSuccess = (r) => {
                   m.filled += q;
                   const { id, trade } = lockedTrade(s.escrow, r);
@@ -265,15 +269,16 @@ describe("SettlementEscrow properties", function () {
               const c = await s.confirm(t.id, REG);
               mustSucceed =
                 t.state === "locked" && !paused && now + 30n < t.trade.releaseDeadline && !isFrozen(t.trade.seller) && !isFrozen(t.trade.buyer);
-              dStable[ESCROW] -= t.trade.amount;
+              // the fee stays in the escrow, accrued for the treasury (collected at the end)
+              dStable[ESCROW] -= t.trade.amount - t.trade.fee;
               dStable[idx(t.trade.seller)] += t.trade.amount - t.trade.fee;
-              dStable[TREASURY] += t.trade.fee;
               dCredits[ESCROW] -= t.trade.quantity;
               dCredits[idx(t.trade.buyer)] += t.trade.quantity;
               send = () => s.escrow.release(t.trade, REG, c.epoch, c.deadline, c.signatures);
               onSuccess = () => {
                 expect(t.state, "released a trade that was not locked").to.equal("locked");
                 t.state = "released";
+                accrued += t.trade.fee;
               };
               break;
             }
@@ -362,9 +367,9 @@ describe("SettlementEscrow properties", function () {
             expect(after.credits[i] - before.credits[i], `credits of ${i} after ${action.kind}`).to.equal(moves ? dCredits[i] : 0n);
           }
           expect(after.retired - before.retired).to.equal(moves ? dRetired : 0n);
-          // the escrow holds exactly the locked trades
+          // the escrow holds exactly the locked trades, plus the release fees accrued
           const locked = trades.filter((t) => t.state === "locked");
-          expect(after.stable[ESCROW]).to.equal(locked.reduce((a, t) => a + t.trade.amount, 0n));
+          expect(after.stable[ESCROW]).to.equal(locked.reduce((a, t) => a + t.trade.amount, 0n) + accrued);
           expect(after.credits[ESCROW]).to.equal(locked.reduce((a, t) => a + t.trade.quantity, 0n));
           before = after;
         }
@@ -375,7 +380,8 @@ describe("SettlementEscrow properties", function () {
           expect(filled).to.equal(m.filled);
           expect(filled <= m.order.quantity).to.equal(true);
         }
-        for (const t of trades) expect(await s.escrow.isLocked(t.id)).to.equal(t.state === "locked");
+        for (const t of trades) expect(await s.escrow.isLocked(t.trade)).to.equal(t.state === "locked");
+        expect(await s.escrow.accruedFees()).to.equal(accrued);
 
         // every deadline passes; refunds run (paused or frozen or not) and empty the escrow
         await time.increase(91 * ONE_DAY);
@@ -385,6 +391,13 @@ describe("SettlementEscrow properties", function () {
         }
         for (const t of trades) {
           await expect(s.escrow.refund(t.trade)).to.be.revertedWithCustomError(s.escrow, "TradeNotLocked");
+        }
+        // the release fees are what is left; anyone collects them for the treasury
+        expect(await s.stable.balanceOf(escrowAddress)).to.equal(accrued);
+        if (accrued > 0n) {
+          const before = await s.stable.balanceOf(s.treasury.address);
+          await (await s.escrow.connect(s.outsider).collectFees()).wait();
+          expect(await s.stable.balanceOf(s.treasury.address)).to.equal(before + accrued);
         }
         expect(await s.stable.balanceOf(escrowAddress)).to.equal(0n);
         expect(await s.credit.balanceOf(escrowAddress, s.batchId)).to.equal(0n);

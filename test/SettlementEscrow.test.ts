@@ -49,7 +49,7 @@ async function agree(
   const order = await s.order({ mode: SettlementMode.Escrow, ...opts.order });
   const deadline = BigInt((await latestTime()) + (opts.window ?? ONE_DAY));
   const receipt = await (
-    await s.escrow.connect(opts.buyer ?? s.buyer).agree(order, await s.sign(order), opts.quantity ?? 10n, deadline)
+    await s.escrow.connect(opts.buyer ?? s.buyer).agree(order, await s.sign(order), opts.quantity ?? 10n, deadline, await s.escrow.freeLockSlot((opts.buyer ?? s.buyer).address))
   ).wait();
   return { order, ...lockedTrade(s.escrow, receipt) };
 }
@@ -514,7 +514,7 @@ describe("SettlementEscrow", () => {
         .withArgs(SettlementMode.Escrow);
       const atomic = await s.order();
       const deadline = (await latestTime()) + ONE_DAY;
-      await expect(s.escrow.connect(s.buyer).agree(atomic, await s.sign(atomic), 1, deadline))
+      await expect(s.escrow.connect(s.buyer).agree(atomic, await s.sign(atomic), 1, deadline, await s.escrow.freeLockSlot(s.buyer.address)))
         .to.be.revertedWithCustomError(s.escrow, "WrongSettlementMode")
         .withArgs(SettlementMode.Atomic);
     });
@@ -609,9 +609,9 @@ describe("SettlementEscrow", () => {
       const { amount } = priceOf(order, 10n);
       const permit = await signPermit(s.stable, s.outsider, await s.escrow.getAddress(), amount, BigInt((await latestTime()) + 600));
       const deadline = BigInt((await latestTime()) + ONE_DAY);
-      const r = await (await s.escrow.connect(s.outsider).agreeWithPermit(order, await s.sign(order), 10, deadline, permit)).wait();
-      const { id, trade } = lockedTrade(s.escrow, r);
-      expect(await s.escrow.isLocked(id)).to.equal(true);
+      const r = await (await s.escrow.connect(s.outsider).agreeWithPermit(order, await s.sign(order), 10, deadline, await s.escrow.freeLockSlot(s.outsider.address), permit)).wait();
+      const { trade } = lockedTrade(s.escrow, r);
+      expect(await s.escrow.isLocked(trade)).to.equal(true);
       expect(trade.amount).to.equal(amount);
       expect(await s.stable.balanceOf(await s.escrow.getAddress())).to.equal(amount);
     });
@@ -700,7 +700,8 @@ describe("SettlementEscrow", () => {
       const hash = await orderDigest(order, s.escrow);
       const { amount, fee } = priceOf(order, 30n);
       const deadline = BigInt((await latestTime()) + ONE_DAY);
-      const tx = s.escrow.connect(s.buyer).agree(order, await s.sign(order), 30, deadline);
+      const lockSlot = await s.escrow.freeLockSlot(s.buyer.address);
+      const tx = s.escrow.connect(s.buyer).agree(order, await s.sign(order), 30, deadline, lockSlot);
       await expect(tx).to.changeTokenBalances(s.stable, [s.buyer, s.escrow, s.seller], [-amount, amount, 0]);
       const { id, trade } = lockedTrade(s.escrow, await (await tx).wait());
       expect(trade).to.deep.equal({
@@ -713,9 +714,12 @@ describe("SettlementEscrow", () => {
         releaseDeadline: deadline,
         amount,
         fee,
+        lockSlot,
       });
+      expect(await s.escrow.lockOf(s.buyer.address, lockSlot)).to.equal(id);
+      expect(await s.escrow.freeLockSlot(s.buyer.address)).to.equal(lockSlot + 1n);
       await expect(tx).to.emit(s.escrow, "TradeLocked").withArgs(id, s.seller.address, s.buyer.address, Object.values(trade));
-      expect(await s.escrow.isLocked(id)).to.equal(true);
+      expect(await s.escrow.isLocked(trade)).to.equal(true);
       expect(await credits(s, s.escrow)).to.equal(30n);
       expect(await credits(s, s.seller)).to.equal(10_000n - 30n);
       expect(await s.escrow.orderState(order.seller, order.salt)).to.deep.equal([30n, false]);
@@ -726,8 +730,8 @@ describe("SettlementEscrow", () => {
       const order = await s.order({ mode: SettlementMode.Escrow });
       const sig = await s.sign(order);
       const deadline = BigInt((await latestTime()) + ONE_DAY);
-      const a = lockedTrade(s.escrow, await (await s.escrow.connect(s.buyer).agree(order, sig, 10, deadline)).wait());
-      const b = lockedTrade(s.escrow, await (await s.escrow.connect(s.buyer).agree(order, sig, 10, deadline)).wait());
+      const a = lockedTrade(s.escrow, await (await s.escrow.connect(s.buyer).agree(order, sig, 10, deadline, await s.escrow.freeLockSlot(s.buyer.address))).wait());
+      const b = lockedTrade(s.escrow, await (await s.escrow.connect(s.buyer).agree(order, sig, 10, deadline, await s.escrow.freeLockSlot(s.buyer.address))).wait());
       expect(a.id).to.not.equal(b.id);
       expect(b.trade.orderOffset).to.equal(10n);
       await release(s, a.trade);
@@ -742,19 +746,19 @@ describe("SettlementEscrow", () => {
       for (const back of [1, 0]) {
         const next = (await latestTime()) + 1;
         await time.setNextBlockTimestamp(next);
-        await expect(s.escrow.connect(s.buyer).agree(order, sig, 1, next - back))
+        await expect(s.escrow.connect(s.buyer).agree(order, sig, 1, next - back, await s.escrow.freeLockSlot(s.buyer.address)))
           .to.be.revertedWithCustomError(s.escrow, "InvalidReleaseDeadline")
           .withArgs(next - back);
       }
       const t = await latestTime();
       const max = 90 * ONE_DAY;
       await time.setNextBlockTimestamp(t + 1);
-      await expect(s.escrow.connect(s.buyer).agree(order, sig, 1, t + 1 + max + 1)).to.be.revertedWithCustomError(
+      await expect(s.escrow.connect(s.buyer).agree(order, sig, 1, t + 1 + max + 1, await s.escrow.freeLockSlot(s.buyer.address))).to.be.revertedWithCustomError(
         s.escrow,
         "InvalidReleaseDeadline",
       );
       await time.setNextBlockTimestamp(t + 2);
-      await s.escrow.connect(s.buyer).agree(order, sig, 1, t + 2 + max);
+      await s.escrow.connect(s.buyer).agree(order, sig, 1, t + 2 + max, await s.escrow.freeLockSlot(s.buyer.address));
     });
 
     it("refuses a non-KYC buyer and a frozen seller at agreement", async () => {
@@ -763,11 +767,11 @@ describe("SettlementEscrow", () => {
       const order = await s.order({ mode: SettlementMode.Escrow });
       const sig = await s.sign(order);
       const deadline = (await latestTime()) + ONE_DAY;
-      await expect(s.escrow.connect(s.outsider).agree(order, sig, 1, deadline))
+      await expect(s.escrow.connect(s.outsider).agree(order, sig, 1, deadline, await s.escrow.freeLockSlot(s.outsider.address)))
         .to.be.revertedWithCustomError(s.identity, "NotEligible")
         .withArgs(s.outsider.address, Ineligibility.NotVerified);
       await s.identity.connect(s.compliance).freeze(s.seller.address, "review");
-      await expect(s.escrow.connect(s.buyer).agree(order, sig, 1, deadline))
+      await expect(s.escrow.connect(s.buyer).agree(order, sig, 1, deadline, await s.escrow.freeLockSlot(s.buyer.address)))
         .to.be.revertedWithCustomError(s.identity, "NotEligible")
         .withArgs(s.seller.address, Ineligibility.Frozen);
     });
@@ -778,16 +782,21 @@ describe("SettlementEscrow", () => {
       const c = await s.confirm(id, REG);
       const digest = await s.quorum.digestOf(await s.escrow.tradeConfirmationHash(id, REG, c.epoch, c.deadline));
       const tx = s.escrow.connect(s.outsider).release(trade, REG, c.epoch, c.deadline, c.signatures);
+      // the fee stays in the escrow, accrued for the treasury
       await expect(tx).to.changeTokenBalances(
         s.stable,
         [s.escrow, s.seller, s.treasury, s.buyer],
-        [-trade.amount, trade.amount - trade.fee, trade.fee, 0],
+        [-(trade.amount - trade.fee), trade.amount - trade.fee, 0, 0],
       );
       await expect(tx).to.emit(s.escrow, "TradeReleased").withArgs(id, REG, digest, s.treasury.address);
+      expect(await s.escrow.accruedFees()).to.equal(trade.fee);
+      // the buyer's lock slot is free again, for their next trade
+      expect(await s.escrow.lockOf(s.buyer.address, trade.lockSlot)).to.equal(ethers.toBeHex(1, 32));
+      expect(await s.escrow.freeLockSlot(s.buyer.address)).to.equal(trade.lockSlot);
       await expect(tx).not.to.emit(s.quorum, "AttestationConsumed"); // verified, not consumed: the trade lock stops replays
       expect(await credits(s, s.buyer)).to.equal(40n);
       expect(await credits(s, s.escrow)).to.equal(0n);
-      expect(await s.escrow.isLocked(id)).to.equal(false);
+      expect(await s.escrow.isLocked(trade)).to.equal(false);
       expect(await s.quorum.isConsumed(digest)).to.equal(false);
 
       // double release and refund after release are refused
@@ -807,7 +816,8 @@ describe("SettlementEscrow", () => {
       const s = await loadFixture(settlementFixture);
       const { trade } = await agree(s, { quantity: 10n });
       await s.escrow.setFee(500);
-      await expect(release(s, trade)).to.changeTokenBalances(s.stable, [s.seller, s.treasury], [trade.amount - trade.fee, trade.fee]);
+      await expect(release(s, trade)).to.changeTokenBalances(s.stable, [s.seller, s.treasury], [trade.amount - trade.fee, 0]);
+      expect(await s.escrow.accruedFees()).to.equal(trade.fee);
       await s.escrow.setFee(0);
       const zero = await agree(s, { quantity: 10n });
       expect(zero.trade.fee).to.equal(0n);
@@ -815,6 +825,57 @@ describe("SettlementEscrow", () => {
       await expect(tx).to.changeTokenBalances(s.stable, [s.seller, s.treasury], [zero.trade.amount, 0]);
       const logs = (await (await tx).wait())!.logs.filter((l) => l.address === s.stable.target);
       expect(logs.length).to.equal(1);
+      expect(await s.escrow.accruedFees()).to.equal(trade.fee);
+    });
+
+    it("accrues release fees until anyone collects them for the treasury of the time, even while paused", async () => {
+      const s = await loadFixture(settlementFixture);
+      await expect(s.escrow.collectFees()).to.be.revertedWithCustomError(s.escrow, "NoFeesAccrued");
+      const a = await agree(s, { quantity: 10n });
+      const b = await agree(s, { quantity: 30n });
+      await release(s, a.trade);
+      await release(s, b.trade);
+      const fees = a.trade.fee + b.trade.fee;
+      expect(fees > 0n).to.equal(true);
+      expect(await s.escrow.accruedFees()).to.equal(fees);
+      expect(await s.stable.balanceOf(s.escrow.target)).to.equal(fees);
+      await s.escrow.setTreasury(s.buyer2.address);
+      await s.escrow.connect(s.admin).pause();
+      const tx = s.escrow.connect(s.outsider).collectFees();
+      await expect(tx).to.changeTokenBalances(s.stable, [s.escrow, s.buyer2, s.treasury], [-fees, fees, 0]);
+      await expect(tx).to.emit(s.escrow, "FeesCollected").withArgs(s.buyer2.address, fees);
+      expect(await s.escrow.accruedFees()).to.equal(0n);
+      await expect(s.escrow.collectFees()).to.be.revertedWithCustomError(s.escrow, "NoFeesAccrued");
+    });
+
+    it("reuses a buyer's freed lock slot and refuses a slot holding an open trade", async () => {
+      const s = await loadFixture(settlementFixture);
+      const a = await agree(s, { quantity: 1n });
+      const b = await agree(s, { quantity: 1n });
+      expect(b.trade.lockSlot).to.equal(a.trade.lockSlot + 1n);
+      const order = await s.order({ mode: SettlementMode.Escrow });
+      const sig = await s.sign(order);
+      const deadline = BigInt((await latestTime()) + ONE_DAY);
+      await expect(s.escrow.connect(s.buyer).agree(order, sig, 1, deadline, a.trade.lockSlot))
+        .to.be.revertedWithCustomError(s.escrow, "LockSlotInUse")
+        .withArgs(s.buyer.address, a.trade.lockSlot, a.id);
+      // another buyer's slots are their own
+      const other = lockedTrade(s.escrow, await (await s.escrow.connect(s.buyer2).agree(order, sig, 1, deadline, a.trade.lockSlot)).wait());
+      expect(other.trade.lockSlot).to.equal(a.trade.lockSlot);
+      await release(s, a.trade);
+      expect(await s.escrow.freeLockSlot(s.buyer.address)).to.equal(a.trade.lockSlot);
+      const c = lockedTrade(s.escrow, await (await s.escrow.connect(s.buyer).agree(order, sig, 1, deadline, a.trade.lockSlot)).wait());
+      expect(c.trade.lockSlot).to.equal(a.trade.lockSlot);
+      expect(await s.escrow.isLocked(c.trade)).to.equal(true);
+      // the settled trade stays settled although its slot holds a new one
+      expect(await s.escrow.isLocked(a.trade)).to.equal(false);
+      await expect(release(s, a.trade)).to.be.revertedWithCustomError(s.escrow, "TradeNotLocked").withArgs(a.id);
+      // a trade is found only in its own slot
+      await expect(release(s, { ...c.trade, lockSlot: b.trade.lockSlot })).to.be.revertedWithCustomError(s.escrow, "TradeNotLocked");
+      await release(s, c.trade);
+      await release(s, b.trade);
+      await release(s, other.trade);
+      expect(await s.escrow.freeLockSlot(s.buyer.address)).to.equal(a.trade.lockSlot);
     });
 
     it("refuses release after the deadline (works at the deadline second)", async () => {
@@ -881,7 +942,7 @@ describe("SettlementEscrow", () => {
         .withArgs(1, 2);
       const fresh = await s.confirm(id, REG);
       await s.escrow.release(trade, REG, fresh.epoch, fresh.deadline, fresh.signatures);
-      expect(await s.escrow.isLocked(id)).to.equal(false);
+      expect(await s.escrow.isLocked(trade)).to.equal(false);
     });
 
     it("refuses a forged trade (any field changed)", async () => {
@@ -902,7 +963,7 @@ describe("SettlementEscrow", () => {
       );
     });
 
-    it("needs no CONSUMER_ROLE on the quorum: releases on a verified attestation, refuses one consumed elsewhere", async () => {
+    it("needs no CONSUMER_ROLE on the quorum: releases on verified signatures; its own lock is the replay protection", async () => {
       const s = await loadFixture(settlementFixture);
       expect(await s.quorum.hasRole(await s.quorum.CONSUMER_ROLE(), await s.escrow.getAddress())).to.equal(false);
       const a = await agree(s);
@@ -910,15 +971,22 @@ describe("SettlementEscrow", () => {
       await s.escrow.release(a.trade, REG, ca.epoch, ca.deadline, ca.signatures);
       expect(await credits(s, s.buyer)).to.equal(a.trade.quantity);
 
-      // an attestation some consumer already used in the quorum is refused (the quorum's verify says so)
+      // the quorum's consumption record is not what stops a replay (the escrow does not read it):
+      // the trade lock is
+      await expect(s.escrow.release(a.trade, REG, ca.epoch, ca.deadline, ca.signatures)).to.be.revertedWithCustomError(
+        s.escrow,
+        "TradeNotLocked",
+      );
+      // and the quorum's own checks still apply: too few signatures, a stale epoch
       const b = await agree(s);
       const cb = await s.confirm(b.id, REG);
-      await s.quorum.grantRole(await s.quorum.CONSUMER_ROLE(), s.admin.address);
-      const structHash = await s.escrow.tradeConfirmationHash(b.id, REG, cb.epoch, cb.deadline);
-      await s.quorum.connect(s.admin).consume(structHash, cb.epoch, cb.deadline, cb.signatures);
-      await expect(s.escrow.release(b.trade, REG, cb.epoch, cb.deadline, cb.signatures)).to.be.revertedWithCustomError(
+      await expect(s.escrow.release(b.trade, REG, cb.epoch, cb.deadline, ethers.dataSlice(cb.signatures, 65))).to.be.revertedWithCustomError(
         s.quorum,
-        "AttestationAlreadyUsed",
+        "InsufficientSignatures",
+      );
+      await expect(s.escrow.release(b.trade, REG, cb.epoch + 1n, cb.deadline, cb.signatures)).to.be.revertedWithCustomError(
+        s.quorum,
+        "StaleEpoch",
       );
     });
 
@@ -962,7 +1030,7 @@ describe("SettlementEscrow", () => {
       await time.setNextBlockTimestamp(trade.releaseDeadline);
       await expect(s.escrow.refund(trade)).to.be.revertedWithCustomError(s.escrow, "RefundNotYetAvailable");
       await s.escrow.connect(s.outsider).refund(trade);
-      expect(await s.escrow.isLocked(id)).to.equal(false);
+      expect(await s.escrow.isLocked(trade)).to.equal(false);
       await expect(s.escrow.refund(trade)).to.be.revertedWithCustomError(s.escrow, "TradeNotLocked").withArgs(id);
       await expect(release(s, trade)).to.be.revertedWithCustomError(s.escrow, "ReleaseWindowClosed");
     });
@@ -973,7 +1041,7 @@ describe("SettlementEscrow", () => {
       const order = await s.order({ mode: SettlementMode.Escrow });
       await s.escrow.pause();
       const deadline = (await latestTime()) + ONE_DAY;
-      await expect(s.escrow.connect(s.buyer).agree(order, await s.sign(order), 1, deadline)).to.be.revertedWithCustomError(
+      await expect(s.escrow.connect(s.buyer).agree(order, await s.sign(order), 1, deadline, await s.escrow.freeLockSlot(s.buyer.address))).to.be.revertedWithCustomError(
         s.escrow,
         "EnforcedPause",
       );
@@ -1055,6 +1123,7 @@ describe("SettlementEscrow", () => {
         releaseDeadline: 0n,
         amount: 1n,
         fee: 0n,
+        lockSlot: 0n,
       };
       const permit = { value: 0n, deadline: 0n, v: 27, r: ethers.ZeroHash, s: ethers.ZeroHash };
       const i = escrow.interface;
@@ -1062,11 +1131,12 @@ describe("SettlementEscrow", () => {
         i.encodeFunctionData("fill", [order, sig, 1]),
         i.encodeFunctionData("fillWithPermit", [order, sig, 1, permit]),
         i.encodeFunctionData("fillAndRetire", [order, sig, 1, claim()]),
-        i.encodeFunctionData("agree", [order, sig, 1, 0]),
-        i.encodeFunctionData("agreeWithPermit", [order, sig, 1, 0, permit]),
+        i.encodeFunctionData("agree", [order, sig, 1, 0, 0]),
+        i.encodeFunctionData("agreeWithPermit", [order, sig, 1, 0, 0, permit]),
         i.encodeFunctionData("release", [trade, REG, 1, 0, "0x"]),
         i.encodeFunctionData("refund", [trade]),
         i.encodeFunctionData("withdrawOwed", [s.buyer.address]),
+        i.encodeFunctionData("collectFees"),
       ];
       for (const [n, payload] of payloads.entries()) {
         await token.arm(e, payload, Hook.TransferFrom, false);
@@ -1082,8 +1152,8 @@ describe("SettlementEscrow", () => {
       const order: Order = { ...(await s.order({ mode: SettlementMode.Escrow })), counter: 0n };
       const sig = await signOrder(s.seller, order, e);
       const deadline = BigInt((await latestTime()) + ONE_DAY);
-      const a = lockedTrade(escrow, await (await escrow.connect(s.buyer).agree(order, sig, 10, deadline)).wait());
-      const b = lockedTrade(escrow, await (await escrow.connect(s.buyer).agree(order, sig, 10, deadline)).wait());
+      const a = lockedTrade(escrow, await (await escrow.connect(s.buyer).agree(order, sig, 10, deadline, await escrow.freeLockSlot(s.buyer.address))).wait());
+      const b = lockedTrade(escrow, await (await escrow.connect(s.buyer).agree(order, sig, 10, deadline, await escrow.freeLockSlot(s.buyer.address))).wait());
       expect(await token.balanceOf(e)).to.equal(a.trade.amount + b.trade.amount);
 
       // release of a re-enters release (same attestation) from the payout transfer
@@ -1092,7 +1162,7 @@ describe("SettlementEscrow", () => {
       await expect(escrow.release(a.trade, REG, c.epoch, c.deadline, c.signatures)).to.changeTokenBalances(
         token,
         [escrow, s.seller, s.treasury],
-        [-a.trade.amount, a.trade.amount - a.trade.fee, a.trade.fee],
+        [-(a.trade.amount - a.trade.fee), a.trade.amount - a.trade.fee, 0],
       );
       expect((await token.result(0))[1]).to.equal(GUARD);
 
@@ -1101,6 +1171,8 @@ describe("SettlementEscrow", () => {
       await token.arm(e, escrow.interface.encodeFunctionData("refund", [b.trade]), Hook.Transfer, false);
       await expect(escrow.refund(b.trade)).to.changeTokenBalances(token, [escrow, s.buyer], [-b.trade.amount, b.trade.amount]);
       expect((await token.result(1))[1]).to.equal(GUARD);
+      expect(await token.balanceOf(e)).to.equal(a.trade.fee); // accrued for the treasury
+      await escrow.collectFees();
       expect(await token.balanceOf(e)).to.equal(0n);
       expect(await credits(s, e)).to.equal(0n);
       expect(await credits(s, s.buyer)).to.equal(10n);
@@ -1112,12 +1184,13 @@ describe("SettlementEscrow", () => {
       const e = await escrow.getAddress();
       const order: Order = { ...(await s.order({ mode: SettlementMode.Escrow })), counter: 0n };
       const deadline = BigInt((await latestTime()) + ONE_DAY);
-      const a = lockedTrade(escrow, await (await escrow.connect(s.buyer).agree(order, await signOrder(s.seller, order, e), 10, deadline)).wait());
+      const a = lockedTrade(escrow, await (await escrow.connect(s.buyer).agree(order, await signOrder(s.seller, order, e), 10, deadline, await escrow.freeLockSlot(s.buyer.address))).wait());
       const c = await s.confirm(a.id, REG);
       await token.arm(e, escrow.interface.encodeFunctionData("refund", [a.trade]), Hook.Transfer, false);
       await escrow.release(a.trade, REG, c.epoch, c.deadline, c.signatures);
       expect((await token.result(0))[1]).to.equal(GUARD);
-      expect(await token.balanceOf(e)).to.equal(0n);
+      expect(await token.balanceOf(e)).to.equal(a.trade.fee); // accrued for the treasury
+      expect(await escrow.accruedFees()).to.equal(a.trade.fee);
       expect(await credits(s, s.buyer)).to.equal(10n);
     });
 
@@ -1126,7 +1199,7 @@ describe("SettlementEscrow", () => {
       const e = await escrow.getAddress();
       const order: Order = { ...(await s.order({ mode: SettlementMode.Escrow })), counter: 0n };
       const deadline = BigInt((await latestTime()) + ONE_DAY);
-      const { id, trade } = lockedTrade(escrow, await (await escrow.connect(s.buyer).agree(order, await signOrder(s.seller, order, e), 10, deadline)).wait());
+      const { id, trade } = lockedTrade(escrow, await (await escrow.connect(s.buyer).agree(order, await signOrder(s.seller, order, e), 10, deadline, await escrow.freeLockSlot(s.buyer.address))).wait());
       await token.setBlocked(s.buyer.address, true);
       await time.increaseTo(trade.releaseDeadline + 1n);
       await escrow.pause();
@@ -1237,10 +1310,10 @@ describe("SettlementEscrow", () => {
       const eo = await s.order({ mode: SettlementMode.Escrow, salt: 405n });
       const esig = await s.sign(eo);
       const deadline = BigInt((await latestTime()) + ONE_DAY);
-      const ra = await (await escrow.connect(buyer).agree(eo, esig, 10, deadline)).wait();
+      const ra = await (await escrow.connect(buyer).agree(eo, esig, 10, deadline, await escrow.freeLockSlot(buyer.address))).wait();
       g["agree (first agreement on an order)"] = ra!.gasUsed;
       const first = lockedTrade(escrow, ra);
-      const rb = await (await escrow.connect(buyer).agree(eo, esig, 10, deadline)).wait();
+      const rb = await (await escrow.connect(buyer).agree(eo, esig, 10, deadline, await escrow.freeLockSlot(buyer.address))).wait();
       g["agree (order already partly agreed)"] = rb!.gasUsed;
       const second = lockedTrade(escrow, rb);
       g["release"] = await gasOf(release(s, first.trade));

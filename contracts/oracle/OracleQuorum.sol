@@ -88,6 +88,25 @@ contract OracleQuorum is AccessControl, EIP712, IOracleQuorum {
         return _verify(structHash, signerEpoch, deadline, signatures);
     }
 
+    /// @notice Checks the signatures of an attestation as `consume` does (threshold of distinct
+    /// current signers over the EIP-712 digest of `structHash`, current epoch, deadline not passed)
+    /// but not whether it was consumed: for consumers that prevent replay themselves (the escrow's
+    /// trade lock), which so skip a cold read and the signer array.
+    /// @param structHash EIP-712 `hashStruct` of the attestation.
+    /// @param signerEpoch Signer-set epoch the attestation was signed for.
+    /// @param deadline Last unix second at which the attestation is valid.
+    /// @param signatures Concatenated 65-byte (r, s, v) signatures, signers in ascending address order.
+    /// @return digest The EIP-712 digest.
+    function verifyQuorum(bytes32 structHash, uint64 signerEpoch, uint64 deadline, bytes calldata signatures)
+        external
+        view
+        returns (bytes32 digest)
+    {
+        QuorumConfig memory cfg = _config;
+        digest = _checkedDigest(cfg, structHash, signerEpoch, deadline);
+        _checkSigners(cfg, digest, signatures, new address[](0));
+    }
+
     /// @notice The EIP-712 digest that signers sign for `structHash`.
     function digestOf(bytes32 structHash) external view returns (bytes32) {
         return _hashTypedDataV4(structHash);
@@ -124,15 +143,33 @@ contract OracleQuorum is AccessControl, EIP712, IOracleQuorum {
         returns (bytes32 digest, address[] memory signers_)
     {
         QuorumConfig memory cfg = _config;
+        digest = _checkedDigest(cfg, structHash, epoch_, deadline);
+        if (_consumed[digest]) revert AttestationAlreadyUsed(digest);
+        signers_ = new address[](signatures.length / _SIGNATURE_LENGTH);
+        _checkSigners(cfg, digest, signatures, signers_);
+    }
+
+    /// @dev The digest of `structHash`, once the epoch and the deadline are checked.
+    function _checkedDigest(QuorumConfig memory cfg, bytes32 structHash, uint64 epoch_, uint64 deadline)
+        private
+        view
+        returns (bytes32)
+    {
         if (epoch_ != cfg.epoch) revert StaleEpoch(epoch_, cfg.epoch);
         if (deadline < block.timestamp) revert AttestationExpired(deadline);
-        digest = _hashTypedDataV4(structHash);
-        if (_consumed[digest]) revert AttestationAlreadyUsed(digest);
+        return _hashTypedDataV4(structHash);
+    }
+
+    /// @dev Reverts unless `signatures` are at least `threshold` signatures of distinct current
+    /// signers over `digest`, ascending; writes the signers into `out` unless it is empty.
+    function _checkSigners(QuorumConfig memory cfg, bytes32 digest, bytes calldata signatures, address[] memory out)
+        private
+        view
+    {
         if (signatures.length % _SIGNATURE_LENGTH != 0) revert MalformedSignatures(signatures.length);
         uint256 count = signatures.length / _SIGNATURE_LENGTH;
         if (count < cfg.threshold) revert InsufficientSignatures(count, cfg.threshold);
-
-        signers_ = new address[](count);
+        bool collect = out.length != 0;
         address previous;
         for (uint256 i; i < count; ++i) {
             uint256 o = i * _SIGNATURE_LENGTH;
@@ -143,7 +180,7 @@ contract OracleQuorum is AccessControl, EIP712, IOracleQuorum {
             if (_activeEpoch[signer] != cfg.epoch) revert UnknownSigner(signer);
             if (signer == previous) revert DuplicateSigner(signer);
             if (signer < previous) revert SignersNotAscending(signer, previous);
-            signers_[i] = signer;
+            if (collect) out[i] = signer;
             previous = signer;
         }
     }

@@ -67,7 +67,8 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
         uint64 orderOffset; // units of the order filled before this trade: makes the id unique
         uint64 releaseDeadline; // last unix second at which `release` works; `refund` after it
         uint128 amount; // stablecoin locked (quantity * pricePerTonne)
-        uint128 fee; // part of `amount` paid to the treasury on release (fee fixed at agreement)
+        uint128 fee; // part of `amount` accrued to the treasury on release (fee fixed at agreement)
+        uint32 lockSlot; // the buyer's lock slot holding the trade id (see `freeLockSlot`)
     }
 
     /// @notice An EIP-2612 permit of the payment token, signed by the buyer for this contract.
@@ -79,11 +80,14 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
         bytes32 s;
     }
 
-    /// @dev Everything a fill reads besides the order, one slot.
+    /// @dev Everything a fill reads besides the order, one slot; escrow fees accrue in it too (the
+    /// slot is already read and non-zero, so a release updates it for 2.9k instead of paying a
+    /// second stablecoin transfer to the treasury).
     struct Config {
         address treasury;
         uint16 feeBps;
         bool paused;
+        uint72 accruedFees; // escrow fees released and not yet collected (see `collectFees`)
     }
 
     /// @notice EIP-712 type of an order.
@@ -107,6 +111,9 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
     uint256 private constant _LANE_MASK = (uint256(1) << 64) - 1;
     uint256 private constant _CANCELLED = uint256(1) << 63;
     uint64 private constant _MAX_QUANTITY = uint64(_CANCELLED) - 1;
+    /// @dev Value of a lock slot whose trade was released or refunded: non-zero, so that the next
+    /// lock in it is a non-zero to non-zero write (5k) rather than a fresh slot (22.1k).
+    bytes32 private constant _FREE_SLOT = bytes32(uint256(1));
 
     /// @notice The credit token (ERC-1155). This contract needs its CUSTODIAN_ROLE and a
     /// `Custody` identity in its IdentityRegistry.
@@ -123,7 +130,10 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
     /// with consecutive salts shares one word among four orders, so only every fourth order's first
     /// fill writes a fresh slot (~17k more); the others update a word that is already non-zero.
     mapping(address seller => mapping(uint256 saltWord => uint256 lanes)) private _fillWords;
-    mapping(bytes32 tradeId => bool) private _locked;
+    /// @dev Locked trades: each buyer's lock slots hold the ids of their open trades, `_FREE_SLOT`
+    /// once settled, zero if never used. A buyer reuses freed slots, so a repeat buyer's lock does
+    /// not write a fresh slot.
+    mapping(address buyer => mapping(uint256 slot => bytes32 tradeId)) private _locks;
     mapping(address account => uint256) private _owed;
 
     /// @notice `quantity` of order `orderHash` sold atomically to `buyer` for `amount`, of which
@@ -146,8 +156,11 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
     /// @notice Buyer and seller agreed on `trade` (the fill of an escrow-mode order) and both legs
     /// are locked here: `trade.amount` of the stablecoin and `trade.quantity` credits.
     event TradeLocked(bytes32 indexed tradeId, address indexed seller, address indexed buyer, Trade trade);
-    /// @notice Both legs released on the quorum attestation `attestation` of `registryRef`.
+    /// @notice Both legs released on the quorum attestation `attestation` of `registryRef`; the
+    /// trade's fee accrued for `treasury` (the treasury now; `collectFees` pays the one of its time).
     event TradeReleased(bytes32 indexed tradeId, bytes32 indexed registryRef, bytes32 attestation, address treasury);
+    /// @notice Escrow fees accrued by releases, `amount` of them, paid to `treasury`.
+    event FeesCollected(address indexed treasury, uint256 amount);
     /// @notice Both legs returned to their owners after the release deadline.
     event TradeRefunded(bytes32 indexed tradeId, address indexed caller);
     /// @notice A refund's stablecoin transfer to `account` failed (e.g. the token blocks it): the
@@ -187,6 +200,8 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
     error MissingRegistryRef();
     error UnexpectedCredits();
     error NothingOwed(address account);
+    error NoFeesAccrued();
+    error LockSlotInUse(address buyer, uint32 lockSlot, bytes32 tradeId);
 
     /// @param admin Holder of DEFAULT_ADMIN_ROLE (a multisig or timelock): sets fee and treasury,
     /// grants PAUSER_ROLE.
@@ -212,7 +227,7 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
         quorum = quorum_;
         paymentToken = paymentToken_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        _config = Config({treasury: treasury_, feeBps: feeBps_, paused: false});
+        _config = Config({treasury: treasury_, feeBps: feeBps_, paused: false, accruedFees: 0});
         emit TreasuryUpdated(address(0), treasury_);
         emit FeeUpdated(0, feeBps_);
     }
@@ -228,7 +243,8 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
         emit FeeUpdated(previous, feeBps_);
     }
 
-    /// @notice Sets the receiver of platform fees.
+    /// @notice Sets the receiver of platform fees (escrow fees accrued and not yet collected go to
+    /// the treasury of the time of `collectFees`).
     function setTreasury(address treasury_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (treasury_ == address(0)) revert ZeroAddress();
         address previous = _config.treasury;
@@ -340,13 +356,15 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
     /// The caller must be an eligible holder of the batch.
     /// @param releaseDeadline Last unix second at which the trade can be released; in the future
     /// and at most MAX_RELEASE_WINDOW away.
+    /// @param lockSlot The caller's lock slot to hold the trade: one not holding an open trade,
+    /// normally `freeLockSlot(caller)` (a freed slot costs 17k less than a never-used one).
     /// @return tradeId `keccak256(abi.encode(trade))` of the Trade emitted in `TradeLocked`.
-    function agree(Order calldata order, bytes calldata signature, uint64 quantity, uint64 releaseDeadline)
+    function agree(Order calldata order, bytes calldata signature, uint64 quantity, uint64 releaseDeadline, uint32 lockSlot)
         external
         nonReentrant
         returns (bytes32 tradeId)
     {
-        return _agree(order, signature, quantity, releaseDeadline);
+        return _agree(order, signature, quantity, releaseDeadline, lockSlot);
     }
 
     /// @notice `agree`, after applying the caller's EIP-2612 permit of the stablecoin.
@@ -356,16 +374,17 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
         bytes calldata signature,
         uint64 quantity,
         uint64 releaseDeadline,
+        uint32 lockSlot,
         Permit calldata permit
     ) external nonReentrant returns (bytes32 tradeId) {
         _permit(permit);
-        return _agree(order, signature, quantity, releaseDeadline);
+        return _agree(order, signature, quantity, releaseDeadline, lockSlot);
     }
 
     /// @notice Settles a locked trade on the quorum's attestation that delivery was confirmed
     /// (EIP-712 `TradeConfirmation` in the OracleQuorum domain): credits to the buyer (a gated
-    /// transfer: both eligible), stablecoin less the fee to the seller (who must still be eligible)
-    /// and the fee to the treasury, all in this transaction. Anyone may relay. Only until the
+    /// transfer: both eligible) and stablecoin less the fee to the seller (who must still be
+    /// eligible), in this transaction; the fee stays here, accrued for the treasury (`collectFees`). Anyone may relay. Only until the
     /// trade's release deadline.
     /// @param trade The trade, as emitted in `TradeLocked`.
     /// @param registryRef The registry's reference of the confirmed delivery.
@@ -385,9 +404,9 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
         if (registryRef == bytes32(0)) revert MissingRegistryRef();
         bytes32 tradeId = _unlock(trade);
 
-        // `verify`, not `consume`: the attestation is bound to this trade id (which commits to the
-        // order digest, hence to this escrow and chain) and `_unlock` already makes the trade settle
-        // once, so marking the digest used in the quorum would only add a cold zero-to-nonzero write.
+        // `verifyQuorum`, not `consume`: the attestation is bound to this trade id (which commits to
+        // the order digest, hence to this escrow and chain) and `_unlock` already makes the trade
+        // settle once, so marking the digest used in the quorum would only add a cold write.
         bytes32 digest = _verifyConfirmation(
             keccak256(abi.encode(TRADE_CONFIRMATION_TYPEHASH, tradeId, registryRef, epoch, deadline)),
             epoch,
@@ -396,9 +415,23 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
         );
         credit.safeTransferFrom(address(this), trade.buyer, trade.batchId, trade.quantity, "");
         credit.identityRegistry().checkHolder(trade.seller, trade.batchId);
+        // fee <= amount < 2^128 (checked at agreement); the sum only reverts past 2^72 base units
+        // accrued, and `collectFees` (anyone) empties the accrual
+        if (trade.fee != 0) _config.accruedFees = SafeCast.toUint72(uint256(cfg.accruedFees) + trade.fee);
         paymentToken.safeTransfer(trade.seller, trade.amount - trade.fee);
-        if (trade.fee != 0) paymentToken.safeTransfer(cfg.treasury, trade.fee);
         emit TradeReleased(tradeId, registryRef, digest, cfg.treasury);
+    }
+
+    /// @notice Pays the escrow fees accrued by releases to the treasury. Anyone may call; works
+    /// while paused.
+    /// @return amount The stablecoin paid.
+    function collectFees() external nonReentrant returns (uint256 amount) {
+        Config memory cfg = _config;
+        amount = cfg.accruedFees;
+        if (amount == 0) revert NoFeesAccrued();
+        _config.accruedFees = 0;
+        paymentToken.safeTransfer(cfg.treasury, amount);
+        emit FeesCollected(cfg.treasury, amount);
     }
 
     /// @notice Returns both legs of a locked trade to their owners once its release deadline has
@@ -499,10 +532,32 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
         return _counters[seller];
     }
 
-    /// @notice Whether trade `tradeId` is locked here, awaiting release or refund. False for
-    /// unknown trades and for settled ones (the `TradeReleased` / `TradeRefunded` events say which).
-    function isLocked(bytes32 tradeId) external view returns (bool) {
-        return _locked[tradeId];
+    /// @notice Whether `trade` is locked here, awaiting release or refund. False for unknown trades
+    /// and for settled ones (the `TradeReleased` / `TradeRefunded` events say which).
+    function isLocked(Trade calldata trade) external view returns (bool) {
+        return _locks[trade.buyer][trade.lockSlot] == keccak256(abi.encode(trade));
+    }
+
+    /// @notice The trade id held in `buyer`'s lock slot `lockSlot`: zero if never used, 1 once its
+    /// trade settled, otherwise an open trade's id.
+    function lockOf(address buyer, uint32 lockSlot) external view returns (bytes32) {
+        return _locks[buyer][lockSlot];
+    }
+
+    /// @notice `buyer`'s lowest lock slot that holds no open trade: a freed one whenever the buyer
+    /// has one below their first never-used slot. For `agree`; meant for `eth_call` (it scans).
+    function freeLockSlot(address buyer) external view returns (uint32 lockSlot) {
+        mapping(uint256 => bytes32) storage slots = _locks[buyer];
+        while (true) {
+            bytes32 held = slots[lockSlot];
+            if (held == bytes32(0) || held == _FREE_SLOT) return lockSlot;
+            ++lockSlot;
+        }
+    }
+
+    /// @notice Escrow fees released and not yet collected (see `collectFees`).
+    function accruedFees() external view returns (uint256) {
+        return _config.accruedFees;
     }
 
     /// @notice Platform fee in basis points.
@@ -539,7 +594,7 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
         emit OrderFilled(orderHash, order.seller, msg.sender, order.batchId, quantity, amount, fee);
     }
 
-    function _agree(Order calldata order, bytes calldata signature, uint64 quantity, uint64 releaseDeadline)
+    function _agree(Order calldata order, bytes calldata signature, uint64 quantity, uint64 releaseDeadline, uint32 lockSlot)
         private
         returns (bytes32 tradeId)
     {
@@ -560,10 +615,13 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
             orderOffset: offset,
             releaseDeadline: releaseDeadline,
             amount: SafeCast.toUint128(amount),
-            fee: uint128(fee) // fee <= amount
+            fee: uint128(fee), // fee <= amount
+            lockSlot: lockSlot
         });
         tradeId = keccak256(abi.encode(trade));
-        _locked[tradeId] = true;
+        bytes32 held = _locks[msg.sender][lockSlot];
+        if (held != bytes32(0) && held != _FREE_SLOT) revert LockSlotInUse(msg.sender, lockSlot, held);
+        _locks[msg.sender][lockSlot] = tradeId;
 
         paymentToken.safeTransferFrom(msg.sender, address(this), amount);
         credit.safeTransferFrom(order.seller, address(this), order.batchId, quantity, "");
@@ -634,13 +692,14 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
         if (fee != 0) paymentToken.safeTransferFrom(buyer, treasury_, fee);
     }
 
-    /// @dev Ends a locked trade (exactly once). The lock is deleted rather than overwritten with a
-    /// final status: the id can never be locked again (it commits to the order and to the order's
-    /// filled quantity before the trade, which only grows), and clearing the slot refunds gas.
+    /// @dev Ends a locked trade (exactly once): its lock slot goes back to `_FREE_SLOT`, for the
+    /// buyer's next trade. The id can never be locked again (it commits to the order and to the
+    /// order's filled quantity before the trade, which only grows).
     function _unlock(Trade calldata trade) private returns (bytes32 tradeId) {
         tradeId = keccak256(abi.encode(trade));
-        if (!_locked[tradeId]) revert TradeNotLocked(tradeId);
-        delete _locked[tradeId];
+        mapping(uint256 => bytes32) storage slots = _locks[trade.buyer];
+        if (slots[trade.lockSlot] != tradeId) revert TradeNotLocked(tradeId);
+        slots[trade.lockSlot] = _FREE_SLOT;
     }
 
     /// @dev `keccak256(abi.encode(ORDER_TYPEHASH, order))` over the order's ten calldata words as
@@ -656,22 +715,14 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
         }
     }
 
-    /// @dev `quorum.verify`, keeping only the digest (the first return word): decoding the
-    /// recovered-signer array the escrow does not use would cost gas for nothing. Bubbles the
-    /// quorum's revert.
+    /// @dev `quorum.verifyQuorum`: the signatures only (this contract's trade lock is the replay
+    /// protection). Bubbles the quorum's revert.
     function _verifyConfirmation(bytes32 structHash, uint64 epoch, uint64 deadline, bytes calldata signatures)
         private
         view
         returns (bytes32 digest)
     {
-        (bool ok, bytes memory ret) =
-            address(quorum).staticcall(abi.encodeCall(ISettlementQuorum.verify, (structHash, epoch, deadline, signatures)));
-        if (!ok || ret.length < 64) {
-            assembly ("memory-safe") {
-                revert(add(ret, 0x20), mload(ret))
-            }
-        }
-        digest = bytes32(ret);
+        return quorum.verifyQuorum(structHash, epoch, deadline, signatures);
     }
 
     function _permit(Permit calldata p) private {

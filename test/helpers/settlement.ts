@@ -51,6 +51,7 @@ export interface Trade {
   releaseDeadline: bigint;
   amount: bigint;
   fee: bigint;
+  lockSlot: bigint;
 }
 
 export interface Permit {
@@ -88,8 +89,8 @@ export async function orderDigest(order: Order, escrow: SettlementEscrow | strin
 export function tradeId(trade: Trade): string {
   return ethers.keccak256(
     ethers.AbiCoder.defaultAbiCoder().encode(
-      ["tuple(bytes32,address,address,uint256,uint64,uint64,uint64,uint128,uint128)"],
-      [[trade.orderHash, trade.seller, trade.buyer, trade.batchId, trade.quantity, trade.orderOffset, trade.releaseDeadline, trade.amount, trade.fee]],
+      ["tuple(bytes32,address,address,uint256,uint64,uint64,uint64,uint128,uint128,uint32)"],
+      [[trade.orderHash, trade.seller, trade.buyer, trade.batchId, trade.quantity, trade.orderOffset, trade.releaseDeadline, trade.amount, trade.fee, trade.lockSlot]],
     ),
   );
 }
@@ -115,6 +116,7 @@ export function lockedTrade(escrow: SettlementEscrow, receipt: ContractTransacti
         releaseDeadline: t.releaseDeadline,
         amount: t.amount,
         fee: t.fee,
+        lockSlot: t.lockSlot,
       };
       return { id: parsed.args.tradeId as string, trade };
     }

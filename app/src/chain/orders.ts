@@ -140,12 +140,14 @@ export async function buy(
   if (listed.order.mode === SettlementMode.Escrow) {
     // Escrow settlement: both legs are locked now and released when the registry confirms delivery.
     const releaseDeadline = BigInt(Math.floor(Date.now() / 1000)) + ESCROW_RELEASE_WINDOW;
+    // the buyer's lowest lock slot without an open trade: a slot freed by a settled trade costs ~17k less
+    const lockSlot = await client.readContract({ address: info.contracts.escrow, abi: settlementEscrowAbi, functionName: "freeLockSlot", args: [buyer] });
     const { request } = await client.simulateContract({
       account: buyer,
       address: info.contracts.escrow,
       abi: settlementEscrowAbi,
       functionName: "agree",
-      args: [listed.order, listed.signature, quantity, releaseDeadline],
+      args: [listed.order, listed.signature, quantity, releaseDeadline, lockSlot],
     });
     await send(client, progress, "Agree and lock", () => wallet.writeContract({ ...request, account: buyer, chain: wallet.chain }));
     return;

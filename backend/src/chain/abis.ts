@@ -1630,6 +1630,40 @@ export const oracleQuorumAbi = [
     ],
     "stateMutability": "view",
     "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "structHash",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "signerEpoch",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "deadline",
+        "type": "uint64"
+      },
+      {
+        "internalType": "bytes",
+        "name": "signatures",
+        "type": "bytes"
+      }
+    ],
+    "name": "verifyQuorum",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "digest",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
   }
 ] as const;
 
@@ -5120,8 +5154,34 @@ export const settlementEscrowAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "buyer",
+        "type": "address"
+      },
+      {
+        "internalType": "uint32",
+        "name": "lockSlot",
+        "type": "uint32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "tradeId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "LockSlotInUse",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "MissingRegistryRef",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "NoFeesAccrued",
     "type": "error"
   },
   {
@@ -5381,6 +5441,25 @@ export const settlementEscrowAbi = [
       }
     ],
     "name": "FeeUpdated",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "treasury",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "FeesCollected",
     "type": "event"
   },
   {
@@ -5687,6 +5766,11 @@ export const settlementEscrowAbi = [
             "internalType": "uint128",
             "name": "fee",
             "type": "uint128"
+          },
+          {
+            "internalType": "uint32",
+            "name": "lockSlot",
+            "type": "uint32"
           }
         ],
         "indexed": false,
@@ -5859,6 +5943,19 @@ export const settlementEscrowAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "accruedFees",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "components": [
@@ -5931,6 +6028,11 @@ export const settlementEscrowAbi = [
         "internalType": "uint64",
         "name": "releaseDeadline",
         "type": "uint64"
+      },
+      {
+        "internalType": "uint32",
+        "name": "lockSlot",
+        "type": "uint32"
       }
     ],
     "name": "agree",
@@ -6017,6 +6119,11 @@ export const settlementEscrowAbi = [
         "internalType": "uint64",
         "name": "releaseDeadline",
         "type": "uint64"
+      },
+      {
+        "internalType": "uint32",
+        "name": "lockSlot",
+        "type": "uint32"
       },
       {
         "components": [
@@ -6124,6 +6231,19 @@ export const settlementEscrowAbi = [
     ],
     "name": "cancel",
     "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "collectFees",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
     "stateMutability": "nonpayable",
     "type": "function"
   },
@@ -6540,6 +6660,25 @@ export const settlementEscrowAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "buyer",
+        "type": "address"
+      }
+    ],
+    "name": "freeLockSlot",
+    "outputs": [
+      {
+        "internalType": "uint32",
+        "name": "lockSlot",
+        "type": "uint32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
         "name": "role",
         "type": "bytes32"
@@ -6717,6 +6856,11 @@ export const settlementEscrowAbi = [
             "internalType": "uint128",
             "name": "fee",
             "type": "uint128"
+          },
+          {
+            "internalType": "uint32",
+            "name": "lockSlot",
+            "type": "uint32"
           }
         ],
         "internalType": "struct SettlementEscrow.Trade",
@@ -6751,9 +6895,61 @@ export const settlementEscrowAbi = [
   {
     "inputs": [
       {
-        "internalType": "bytes32",
-        "name": "tradeId",
-        "type": "bytes32"
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "orderHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "address",
+            "name": "seller",
+            "type": "address"
+          },
+          {
+            "internalType": "address",
+            "name": "buyer",
+            "type": "address"
+          },
+          {
+            "internalType": "uint256",
+            "name": "batchId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint64",
+            "name": "quantity",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "orderOffset",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "releaseDeadline",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint128",
+            "name": "amount",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint128",
+            "name": "fee",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint32",
+            "name": "lockSlot",
+            "type": "uint32"
+          }
+        ],
+        "internalType": "struct SettlementEscrow.Trade",
+        "name": "trade",
+        "type": "tuple"
       }
     ],
     "name": "isLocked",
@@ -6762,6 +6958,30 @@ export const settlementEscrowAbi = [
         "internalType": "bool",
         "name": "",
         "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "buyer",
+        "type": "address"
+      },
+      {
+        "internalType": "uint32",
+        "name": "lockSlot",
+        "type": "uint32"
+      }
+    ],
+    "name": "lockOf",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
       }
     ],
     "stateMutability": "view",
@@ -6987,6 +7207,11 @@ export const settlementEscrowAbi = [
             "internalType": "uint128",
             "name": "fee",
             "type": "uint128"
+          },
+          {
+            "internalType": "uint32",
+            "name": "lockSlot",
+            "type": "uint32"
           }
         ],
         "internalType": "struct SettlementEscrow.Trade",
@@ -7047,6 +7272,11 @@ export const settlementEscrowAbi = [
             "internalType": "uint128",
             "name": "fee",
             "type": "uint128"
+          },
+          {
+            "internalType": "uint32",
+            "name": "lockSlot",
+            "type": "uint32"
           }
         ],
         "internalType": "struct SettlementEscrow.Trade",

@@ -394,6 +394,8 @@ export interface LockedTrade {
   readonly releaseDeadline: bigint;
   readonly amount: bigint;
   readonly fee: bigint;
+  /** The buyer's escrow lock slot holding the trade id. */
+  readonly lockSlot: number;
 }
 
 /** The trade `tradeId` as the escrow's TradeLocked event recorded it, or null when it never was locked. */

@@ -441,7 +441,9 @@ export class AttestationSubmitter {
     const { publicClient, deployment } = this.#options;
     const escrow = deployment.contracts.escrow as Address;
     const tradeId = attestation.message.tradeId;
-    if (await publicClient.readContract({ address: escrow, abi: settlementEscrowAbi, functionName: "isLocked", args: [tradeId] })) return undefined;
+    const trade = await lockedTrade(publicClient, deployment, tradeId);
+    if (trade === null) return undefined;
+    if (await publicClient.readContract({ address: escrow, abi: settlementEscrowAbi, functionName: "isLocked", args: [trade] })) return undefined;
     const released = await publicClient.getContractEvents({
       address: escrow,
       abi: settlementEscrowAbi,

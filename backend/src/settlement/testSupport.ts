@@ -21,6 +21,7 @@ export interface LockedTrade {
     releaseDeadline: bigint;
     amount: bigint;
     fee: bigint;
+    lockSlot: number;
   };
   readonly receipt: TransactionReceipt;
 }
@@ -97,12 +98,13 @@ export function settlementActions(chain: TestChain) {
     },
     async agree(buyer: PrivateKeyAccount, order: Order, signature: Hex, quantity: bigint, window = 3_600n): Promise<LockedTrade> {
       const releaseDeadline = (await ledger.latestTimestamp()) + window;
+      const lockSlot = await chain.publicClient.readContract({ address: escrow, abi: settlementEscrowAbi, functionName: "freeLockSlot", args: [buyer.address] });
       const receipt = await confirmed(
         await wallet(buyer).writeContract({
           address: escrow,
           abi: settlementEscrowAbi,
           functionName: "agree",
-          args: [orderTuple(order), signature, quantity, releaseDeadline],
+          args: [orderTuple(order), signature, quantity, releaseDeadline, lockSlot],
         }),
       );
       const [locked] = parseEventLogs({ abi: settlementEscrowAbi, eventName: "TradeLocked", logs: receipt.logs });

@@ -36,6 +36,8 @@ export interface TradeView {
     releaseDeadline: string;
     amount: string;
     fee: string;
+    /** The buyer's lock slot holding the trade (null for an escrow without lock slots). */
+    lockSlot: number | null;
   };
   timeline: TimelineStep[];
 }
@@ -67,6 +69,7 @@ interface TradeRow {
   release_deadline: string;
   amount: string;
   fee: string;
+  lock_slot: string | null;
 }
 
 interface EventRow {
@@ -82,7 +85,7 @@ interface EventRow {
 }
 
 const TRADE_COLUMNS = `trade_id, escrow, order_hash, seller, buyer, batch_id::text, quantity::text, order_offset::text,
-  release_deadline::text, amount::text, fee::text`;
+  release_deadline::text, amount::text, fee::text, lock_slot::text`;
 
 function step(row: EventRow): TimelineStep {
   return {
@@ -114,6 +117,7 @@ function tradeView(row: TradeRow, events: readonly EventRow[]): TradeView {
       releaseDeadline: row.release_deadline,
       amount: row.amount,
       fee: row.fee,
+      lockSlot: row.lock_slot === null ? null : Number(row.lock_slot),
     },
     timeline,
   };

@@ -141,8 +141,8 @@ export const settlementEscrowModule = defineContractModule({
     TradeLocked: async ({ tradeId, trade }, ctx) => {
       await ctx.db.query(
         `INSERT INTO settlement_trades (chain_id, trade_id, escrow, order_hash, seller, buyer, batch_id, quantity, order_offset,
-           release_deadline, amount, fee, tx_hash, log_index, block_number, block_hash, block_time)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+           release_deadline, amount, fee, lock_slot, tx_hash, log_index, block_number, block_hash, block_time)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
         [
           ctx.chainId,
           storedHex(tradeId),
@@ -156,6 +156,7 @@ export const settlementEscrowModule = defineContractModule({
           numericParam(trade.releaseDeadline),
           numericParam(trade.amount),
           numericParam(trade.fee),
+          trade.lockSlot,
           storedHex(ctx.txHash),
           ctx.logIndex,
           numericParam(ctx.blockNumber),
