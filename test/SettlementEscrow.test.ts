@@ -348,16 +348,77 @@ describe("SettlementEscrow", () => {
       expect(await s.escrow.orderState(s.seller.address, 77n)).to.deep.equal([35n, true]);
     });
 
-    it("refuses an order quantity of 2^63 or more (the lane's top bit is the cancelled flag)", async () => {
+    it("refuses an order quantity of 2^31 or more and an expiry of 2^32 or later (the lane's bounds)", async () => {
       const s = await loadFixture(settlementFixture);
-      const huge = await s.order({ quantity: 2n ** 63n });
+      const huge = await s.order({ quantity: 2n ** 31n });
       await expect(s.escrow.connect(s.buyer).fill(huge, await s.sign(huge), 1))
         .to.be.revertedWithCustomError(s.escrow, "QuantityTooLarge")
-        .withArgs(2n ** 63n);
-      const max = await s.order({ quantity: 2n ** 63n - 1n, salt: 2n ** 256n - 1n }); // last lane of the last word
+        .withArgs(2n ** 31n);
+      const forever = await s.order({ expiry: 2n ** 32n });
+      await expect(s.escrow.connect(s.buyer).fill(forever, await s.sign(forever), 1))
+        .to.be.revertedWithCustomError(s.escrow, "ExpiryTooFar")
+        .withArgs(2n ** 32n);
+      const max = await s.order({ quantity: 2n ** 31n - 1n, expiry: 2n ** 32n - 1n, salt: 2n ** 256n - 1n }); // last lane of the last word
       await s.escrow.connect(s.buyer).fill(max, await s.sign(max), 3);
       expect(await s.escrow.orderState(s.seller.address, 2n ** 256n - 1n)).to.deep.equal([3n, false]);
-      expect(await s.escrow.remaining(max)).to.equal(2n ** 63n - 4n);
+      expect(await s.escrow.remaining(max)).to.equal(2n ** 31n - 4n);
+      // a cancel of an order past the bound still voids the salt's record until 2^32 - 1
+      await s.escrow.connect(s.seller).cancel(forever);
+      expect(await s.escrow.orderState(s.seller.address, forever.salt)).to.deep.equal([0n, true]);
+    });
+
+    it("frees a salt once every order that used it expired: a new order reuses its record, live orders keep theirs", async () => {
+      const s = await loadFixture(settlementFixture);
+      const t = BigInt(await latestTime());
+      const base = 4n * 2_000n;
+      // lane 0 filled by an order expiring soon, lane 1 cancelled, lane 2 filled by a long-lived order
+      const short = await s.order({ salt: base, expiry: t + 100n, quantity: 10n });
+      const cancelled = await s.order({ salt: base + 1n, expiry: t + 200n });
+      const long = await s.order({ salt: base + 2n, expiry: t + 10n * BigInt(ONE_DAY), quantity: 10n });
+      await s.escrow.connect(s.buyer).fill(short, await s.sign(short), 10);
+      await s.escrow.connect(s.seller).cancel(cancelled);
+      await s.escrow.connect(s.buyer).fill(long, await s.sign(long), 4);
+      // at its expiry second an order's record is still live; it goes stale the second after
+      await time.setNextBlockTimestamp(t + 100n);
+      await network.provider.send("evm_mine");
+      expect(await s.escrow.orderState(s.seller.address, base)).to.deep.equal([10n, false]);
+      await time.setNextBlockTimestamp(t + 101n);
+      await network.provider.send("evm_mine");
+      expect(await s.escrow.orderState(s.seller.address, base)).to.deep.equal([0n, false]);
+      await expect(s.escrow.connect(s.buyer).fill(short, await s.sign(short), 1)).to.be.revertedWithCustomError(s.escrow, "OrderExpired");
+      // a new order signed with the freed salt starts afresh (the old one stays expired)
+      const reuse = await s.order({ salt: base, quantity: 5n });
+      await s.escrow.connect(s.buyer).fill(reuse, await s.sign(reuse), 2);
+      expect(await s.escrow.orderState(s.seller.address, base)).to.deep.equal([2n, false]);
+      expect(await s.escrow.remaining(reuse)).to.equal(3n);
+      // the cancelled salt stays cancelled until its order expired, then is free too
+      const early = await s.order({ salt: base + 1n });
+      await expect(s.escrow.connect(s.buyer).fill(early, await s.sign(early), 1)).to.be.revertedWithCustomError(s.escrow, "OrderIsCancelled");
+      await time.increaseTo(t + 201n);
+      const later = await s.order({ salt: base + 1n });
+      await s.escrow.connect(s.buyer).fill(later, await s.sign(later), 1);
+      expect(await s.escrow.orderState(s.seller.address, base + 1n)).to.deep.equal([1n, false]);
+      // the neighbour that is still live keeps its record throughout
+      expect(await s.escrow.orderState(s.seller.address, base + 2n)).to.deep.equal([4n, false]);
+      await s.escrow.connect(s.buyer).fill(long, await s.sign(long), 6);
+      await expect(s.escrow.connect(s.buyer).fill(long, await s.sign(long), 1)).to.be.revertedWithCustomError(s.escrow, "Overfill");
+    });
+
+    it("keeps a shared salt's record live until the last of its orders expires", async () => {
+      const s = await loadFixture(settlementFixture);
+      const t = BigInt(await latestTime());
+      const a = await s.order({ salt: 91n, expiry: t + 100n, quantity: 10n });
+      const b = await s.order({ salt: 91n, expiry: t + 1_000n, quantity: 10n });
+      await s.escrow.connect(s.buyer).fill(b, await s.sign(b), 6); // the record lives until b expires
+      await s.escrow.connect(s.buyer).fill(a, await s.sign(a), 4); // a's earlier expiry does not shorten it
+      await time.increaseTo(t + 500n);
+      expect(await s.escrow.orderState(s.seller.address, 91n)).to.deep.equal([10n, false]);
+      await expect(s.escrow.connect(s.buyer).fill(b, await s.sign(b), 1)).to.be.revertedWithCustomError(s.escrow, "Overfill");
+      // cancelling the already-expired a still voids the live b (same record)
+      await s.escrow.connect(s.seller).cancel(a);
+      expect(await s.escrow.orderState(s.seller.address, 91n)).to.deep.equal([10n, true]);
+      await time.increaseTo(t + 1_001n);
+      expect(await s.escrow.orderState(s.seller.address, 91n)).to.deep.equal([0n, false]);
     });
 
     it("incrementCounter voids every earlier order", async () => {

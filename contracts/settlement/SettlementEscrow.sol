@@ -105,12 +105,21 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
     uint64 public constant MAX_RELEASE_WINDOW = 90 days;
     uint256 private constant _BPS = 10_000;
     /// @dev Fill records are 64-bit lanes, four to a storage word: (seller, salt >> 2) names the
-    /// word, salt & 3 the lane. The lane's top bit is the cancelled flag, the other 63 the filled
-    /// quantity (an order's quantity must stay below 2^63, see `QuantityTooLarge`).
+    /// word, salt & 3 the lane. A lane is [cancelled: 1 bit][expiry: 32][filled: 31]: the filled
+    /// quantity, the cancelled flag and the latest expiry of the orders that wrote it. Once that
+    /// expiry has passed, every order that wrote the lane has expired and can never fill again, so
+    /// the lane is stale and reads as empty: the next order signed with the same salt starts afresh
+    /// in a word that is already non-zero. A seller who reuses the salts of expired orders (as the
+    /// app does) so never writes a fresh slot after their first orders. An order's quantity must
+    /// stay below 2^31 and its expiry below 2^32 (`QuantityTooLarge`, `ExpiryTooFar`).
     uint256 private constant _LANE_BITS = 64;
     uint256 private constant _LANE_MASK = (uint256(1) << 64) - 1;
+    uint256 private constant _FILLED_MASK = (uint256(1) << 31) - 1;
+    uint256 private constant _EXPIRY_SHIFT = 31;
+    uint256 private constant _EXPIRY_MASK = (uint256(1) << 32) - 1;
     uint256 private constant _CANCELLED = uint256(1) << 63;
-    uint64 private constant _MAX_QUANTITY = uint64(_CANCELLED) - 1;
+    uint64 private constant _MAX_QUANTITY = uint64(_FILLED_MASK);
+    uint64 private constant _MAX_EXPIRY = uint64(_EXPIRY_MASK);
     /// @dev Value of a lock slot whose trade was released or refunded: non-zero, so that the next
     /// lock in it is a non-zero to non-zero write (5k) rather than a fresh slot (22.1k).
     bytes32 private constant _FREE_SLOT = bytes32(uint256(1));
@@ -126,9 +135,9 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
 
     Config private _config;
     mapping(address seller => uint64) private _counters;
-    /// @dev Fill records of orders, four per word (see `_LANE_BITS`): a seller who signs orders
-    /// with consecutive salts shares one word among four orders, so only every fourth order's first
-    /// fill writes a fresh slot (~17k more); the others update a word that is already non-zero.
+    /// @dev Fill records of orders, four per word (see `_LANE_BITS`): orders with consecutive salts
+    /// share a word, and a salt is free again once its orders expired, so a first fill writes a
+    /// fresh slot (~17k more) only when the seller has more live orders than ever before.
     mapping(address seller => mapping(uint256 saltWord => uint256 lanes)) private _fillWords;
     /// @dev Locked trades: each buyer's lock slots hold the ids of their open trades, `_FREE_SLOT`
     /// once settled, zero if never used. A buyer reuses freed slots, so a repeat buyer's lock does
@@ -191,6 +200,7 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
     error ZeroPrice();
     error Overfill(uint64 quantity, uint64 remaining);
     error QuantityTooLarge(uint64 quantity);
+    error ExpiryTooFar(uint64 expiry);
     error BelowMinFill(uint64 quantity, uint64 minFill);
     error NotSeller(address caller, address seller);
     error InvalidReleaseDeadline(uint64 releaseDeadline);
@@ -269,15 +279,18 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
     // ---------------------------------------------------------------- makers
 
     /// @notice Cancels one of the caller's orders; it can no longer be filled. The fill record is
-    /// keyed by (seller, salt), so this also voids any other order the seller signed with the same
-    /// salt (a salt is single-use, like a Permit2 nonce).
+    /// keyed by (seller, salt), so this also voids other orders signed with the same salt until the
+    /// record goes stale (when the last order that wrote it, this one included, has expired).
     function cancel(Order calldata order) external {
         if (msg.sender != order.seller) revert NotSeller(msg.sender, order.seller);
         bytes32 orderHash = hashOrder(order);
         (mapping(uint256 => uint256) storage words, uint256 word, uint256 shift) = _fillLane(order.seller, order.salt);
         uint256 lanes = words[word];
-        if (lanes & (_CANCELLED << shift) != 0) revert OrderIsCancelled(orderHash);
-        words[word] = lanes | (_CANCELLED << shift);
+        uint256 lane = _liveLane(lanes, shift);
+        if (lane & _CANCELLED != 0) revert OrderIsCancelled(orderHash);
+        // the record stays live until the order expires (an order past 2^32 s can never fill anyway)
+        uint64 expiry = order.expiry > _MAX_EXPIRY ? _MAX_EXPIRY : order.expiry;
+        words[word] = _setLane(lanes, shift, _extendLane(lane, expiry) | _CANCELLED);
         emit OrderCancelled(orderHash, msg.sender);
     }
 
@@ -507,12 +520,13 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
         return keccak256(abi.encode(TRADE_CONFIRMATION_TYPEHASH, tradeId, registryRef, epoch, deadline));
     }
 
-    /// @notice Filled quantity and cancellation flag of the fill record of `seller`'s orders
-    /// signed with `salt` (one record per (seller, salt): normally exactly one order).
+    /// @notice Filled quantity and cancellation flag of the fill record of `seller`'s live orders
+    /// signed with `salt` (one record per (seller, salt): normally exactly one order). Zero and false
+    /// once every order that wrote the record has expired: the salt is free for a new order.
     function orderState(address seller, uint256 salt) public view returns (uint64 filled, bool cancelled) {
         (mapping(uint256 => uint256) storage words, uint256 word, uint256 shift) = _fillLane(seller, salt);
-        uint256 lane = (words[word] >> shift) & _LANE_MASK;
-        return (uint64(lane & (_CANCELLED - 1)), lane & _CANCELLED != 0);
+        uint256 lane = _liveLane(words[word], shift);
+        return (uint64(lane & _FILLED_MASK), lane & _CANCELLED != 0);
     }
 
     /// @notice Quantity of `order` still fillable now (0 when expired, cancelled or voided).
@@ -618,7 +632,8 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
             fee: uint128(fee), // fee <= amount
             lockSlot: lockSlot
         });
-        tradeId = keccak256(abi.encode(trade));
+        bytes memory encoded = abi.encode(trade);
+        tradeId = keccak256(encoded);
         bytes32 held = _locks[msg.sender][lockSlot];
         if (held != bytes32(0) && held != _FREE_SLOT) revert LockSlotInUse(msg.sender, lockSlot, held);
         _locks[msg.sender][lockSlot] = tradeId;
@@ -626,7 +641,13 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
         paymentToken.safeTransferFrom(msg.sender, address(this), amount);
         credit.safeTransferFrom(order.seller, address(this), order.batchId, quantity, "");
         credit.identityRegistry().checkHolder(msg.sender, order.batchId);
-        emit TradeLocked(tradeId, order.seller, msg.sender, trade);
+        // emit TradeLocked(tradeId, order.seller, msg.sender, trade), reusing the encoding the id was
+        // hashed from (a static struct's event data is exactly abi.encode(trade))
+        bytes32 topic = TradeLocked.selector;
+        address seller = order.seller;
+        assembly ("memory-safe") {
+            log4(add(encoded, 0x20), mload(encoded), topic, tradeId, seller, caller())
+        }
     }
 
     /// @dev Validates the order and the fill size, checks the signature and records the fill.
@@ -644,20 +665,41 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
         if (order.counter != current) revert StaleCounter(order.counter, current);
 
         if (order.quantity > _MAX_QUANTITY) revert QuantityTooLarge(order.quantity);
+        if (order.expiry > _MAX_EXPIRY) revert ExpiryTooFar(order.expiry);
 
         orderHash = hashOrder(order);
         (mapping(uint256 => uint256) storage words, uint256 word, uint256 shift) = _fillLane(order.seller, order.salt);
         uint256 lanes = words[word];
-        uint256 lane = (lanes >> shift) & _LANE_MASK;
+        // live: the order itself is (checked above), so a stale lane belongs to expired orders only
+        uint256 lane = _liveLane(lanes, shift);
         if (lane & _CANCELLED != 0) revert OrderIsCancelled(orderHash);
-        offset = uint64(lane);
+        offset = uint64(lane & _FILLED_MASK);
         // another order signed with the same salt may have filled more than this one's quantity
         uint64 left = offset >= order.quantity ? 0 : order.quantity - offset;
         if (quantity > left) revert Overfill(quantity, left);
         if (quantity < order.minFill && quantity != left) revert BelowMinFill(quantity, order.minFill);
         _checkSignature(order.seller, orderHash, signature);
-        // offset + quantity <= order.quantity < 2^63: stays inside the lane, below the cancelled bit
-        words[word] = lanes + (uint256(quantity) << shift);
+        // offset + quantity <= order.quantity < 2^31: stays inside the filled bits
+        words[word] = _setLane(lanes, shift, _extendLane(lane, order.expiry) + quantity);
+    }
+
+    /// @dev The lane at `shift` of `lanes`, or zero when stale (its expiry has passed).
+    function _liveLane(uint256 lanes, uint256 shift) private view returns (uint256 lane) {
+        lane = (lanes >> shift) & _LANE_MASK;
+        if ((lane >> _EXPIRY_SHIFT) & _EXPIRY_MASK < block.timestamp) lane = 0;
+    }
+
+    /// @dev `lane` with its expiry raised to `expiry` (<= _MAX_EXPIRY) when that is later.
+    function _extendLane(uint256 lane, uint64 expiry) private pure returns (uint256) {
+        if (expiry > (lane >> _EXPIRY_SHIFT) & _EXPIRY_MASK) {
+            lane = (lane & ~(_EXPIRY_MASK << _EXPIRY_SHIFT)) | (uint256(expiry) << _EXPIRY_SHIFT);
+        }
+        return lane;
+    }
+
+    /// @dev `lanes` with the lane at `shift` replaced by `lane`.
+    function _setLane(uint256 lanes, uint256 shift, uint256 lane) private pure returns (uint256) {
+        return (lanes & ~(_LANE_MASK << shift)) | (lane << shift);
     }
 
     /// @dev The fill-record word of (seller, salt) and the bit offset of its lane.

@@ -163,22 +163,26 @@ export async function buy(
 }
 
 /**
- * The salt of the seller's next order: one above the highest salt of their orders in the book, past
- * any (seller, salt) fill record already used on chain. The escrow keeps four orders' fill records
- * in one storage word per (seller, salt >> 2), so consecutive salts make three first fills in four
- * ~17k gas cheaper; a salt must not be reused (the order book refuses it). Falls back to a random
+ * The salt of the seller's next order: the lowest salt that no live order of theirs in the book uses
+ * and whose on-chain fill record is empty (never written, or stale because every order that wrote it
+ * expired). The escrow keeps four orders' fill records in one storage word per (seller, salt >> 2)
+ * and lets a salt's record go stale when its orders expire, so reusing low salts keeps a seller's
+ * fills in words that are already written (~17k gas less than a fresh word). Falls back to a random
  * salt when the book cannot be read.
  */
 async function nextSalt(client: PublicClient, api: Api, info: PlatformInfo, seller: Address): Promise<bigint> {
-  let salt: bigint;
+  let live: Set<bigint>;
   try {
-    const answer = await api.get<ApiOrder[] | { orders: ApiOrder[] }>(`/v1/orders?seller=${seller}&status=any&limit=200`);
+    // open orders: live and not yet filled or cancelled, so their records may still be empty;
+    // the others' records are non-empty on chain until they expire
+    const answer = await api.get<ApiOrder[] | { orders: ApiOrder[] }>(`/v1/orders?seller=${seller}&status=open&limit=200`);
     const rows = Array.isArray(answer) ? answer : answer.orders;
-    salt = rows.reduce((max, row) => (BigInt(row.order.salt) >= max ? BigInt(row.order.salt) + 1n : max), 0n);
+    live = new Set(rows.map((row) => BigInt(row.order.salt)));
   } catch {
     return BigInt(`0x${[...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("")}`);
   }
-  for (;;) {
+  for (let salt = 0n; ; salt += 1n) {
+    if (live.has(salt)) continue;
     const [filled, cancelled] = await client.readContract({
       address: info.contracts.escrow,
       abi: settlementEscrowAbi,
@@ -186,7 +190,6 @@ async function nextSalt(client: PublicClient, api: Api, info: PlatformInfo, sell
       args: [seller, salt],
     });
     if (filled === 0n && !cancelled) return salt;
-    salt += 1n;
   }
 }
 

@@ -5119,6 +5119,17 @@ export const settlementEscrowAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint64",
+        "name": "expiry",
+        "type": "uint64"
+      }
+    ],
+    "name": "ExpiryTooFar",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "feeBps",
         "type": "uint256"

@@ -166,17 +166,21 @@ export async function postOrder(deps: OrderBookDeps, input: SignedOrder, postedB
 
   // the order and its audit entry commit together, before the caller hears "created"
   const created = await withTransaction(deps.db, async (client) => {
-    // The escrow keeps one fill record per (seller, salt): two orders with one salt would share it
-    // (fills of either count against both; cancelling one voids both). Refuse the second one.
-    const sameSalt = await client.query<{ order_hash: string }>(
-      `SELECT order_hash FROM settlement_orders
-        WHERE chain_id = $1 AND escrow = $2 AND seller = $3 AND salt = $4::numeric AND order_hash <> $5 LIMIT 1`,
-      [chainId, escrow.toLowerCase(), order.seller.toLowerCase(), order.salt.toString(), digest.toLowerCase()],
+    // The escrow keeps one fill record per (seller, salt), live until the orders that wrote it
+    // expire: two live orders with one salt would share it (fills of either count against both;
+    // cancelling one voids both). Refuse a salt another order still uses; once that order expired
+    // the salt is free again (its record reads as empty, and reusing it keeps the record's storage
+    // word warm).
+    const sameSalt = await client.query<{ order_hash: string; expiry: string }>(
+      `SELECT order_hash, expiry::text FROM settlement_orders
+        WHERE chain_id = $1 AND escrow = $2 AND seller = $3 AND salt = $4::numeric AND order_hash <> $5 AND expiry >= $6::bigint
+        LIMIT 1`,
+      [chainId, escrow.toLowerCase(), order.seller.toLowerCase(), order.salt.toString(), digest.toLowerCase(), block.timestamp.toString()],
     );
     if (sameSalt.rows.length > 0) {
       throw new SettlementError(
         "SALT_IN_USE",
-        `seller ${order.seller} already posted order ${sameSalt.rows[0].order_hash} with salt ${order.salt}: each order needs its own salt`,
+        `seller ${order.seller} posted order ${sameSalt.rows[0].order_hash} with salt ${order.salt}, live until ${sameSalt.rows[0].expiry}: each live order needs its own salt`,
         { orderHash: sameSalt.rows[0].order_hash },
       );
     }

@@ -151,6 +151,20 @@ describe("order book", () => {
     expect((await db.pool.query("SELECT count(*)::int AS n FROM settlement_orders")).rows[0]).toEqual({ n: before.rows[0].n + 1 });
   });
 
+  it("frees a salt once the order that used it expired (its on-chain record reads as empty)", async () => {
+    const now = await ledger.latestTimestamp();
+    const shortLived = await settle.order(seller.address, batchId, { expiry: now + 30n, quantity: 5n });
+    await post(shortLived);
+    await settle.fill(buyer, shortLived, await settle.sign(seller, shortLived), 2n);
+    const successor = { ...shortLived, quantity: 7n, expiry: now + 86_400n };
+    expect((await rejection(post(successor))).code).toBe("SALT_IN_USE");
+    await chain.increaseTime(60);
+    const accepted = await post(successor);
+    expect(accepted.created).toBe(true);
+    expect(accepted.order).toMatchObject({ status: "open", filled: "0", remaining: "7" });
+    await settle.fill(buyer, successor, await settle.sign(seller, successor), 7n);
+  });
+
   it("rejects malformed input naming the field", () => {
     const bad = signedOrderSchema.safeParse({
       order: { seller: "0x12", batchId: "-1", quantity: "0", pricePerTonne: "1", minFill: "0", expiry: "1", salt: "1", counter: "0", mode: "swap" },
