@@ -181,26 +181,10 @@ async function settlementGas(ops: Record<Op, number>, breakdowns: Record<string,
   await agreeTx(warmEscrow, await s.sign(warmEscrow), 1n);
   // a repeat buyer: three earlier trades of theirs settled, so their lock slots 1-3 are free again
   const settled = await order({ mode: SettlementMode.Escrow });
-  for (let i = 0; i < 3; i++) await agreeTx(settled, await s.sign(settled), 1n);
-  for (const r of await Promise.all([1n, 2n, 3n].map((slot) => s.escrow.lockOf(buyer.address, slot)))) {
-    if (r === ethers.ZeroHash) throw new Error("warm-up trades not locked");
-  }
-  for (const log of await escrow.queryFilter(escrow.filters.TradeLocked(undefined, undefined, buyer.address))) {
-    const t = log.args.trade;
-    if (t.lockSlot === 0n) continue;
-    const trade: Trade = {
-      orderHash: t.orderHash,
-      seller: t.seller,
-      buyer: t.buyer,
-      batchId: t.batchId,
-      quantity: t.quantity,
-      orderOffset: t.orderOffset,
-      releaseDeadline: t.releaseDeadline,
-      amount: t.amount,
-      fee: t.fee,
-      lockSlot: t.lockSlot,
-    };
-    const c = await s.confirm(log.args.tradeId, ref("WARM"));
+  const warmTrades = [];
+  for (let i = 0; i < 3; i++) warmTrades.push(lockedTrade(escrow, await agreeTx(settled, await s.sign(settled), 1n)));
+  for (const { id, trade } of warmTrades) {
+    const c = await s.confirm(id, ref("WARM"));
     await (await escrow.release(trade, ref("WARM"), c.epoch, c.deadline, c.signatures)).wait();
   }
 
