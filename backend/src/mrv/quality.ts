@@ -95,10 +95,15 @@ class Point {
 
   /** Below zero (a negative zero is not). */
   isNegative(): boolean {
-    if (typeof this.raw === "number") return this.raw < 0;
-    if (typeof this.raw === "string") return this.raw.startsWith("-") && /[1-9]/.test(this.raw);
-    return this.value.isNegative() && !this.value.isZero();
+    return isNegativeValue(this.raw);
   }
+}
+
+/** Whether a reading's value (a plain decimal string, a safe integer or a Decimal) is below zero; a negative zero is not. */
+function isNegativeValue(raw: string | number | Decimal): boolean {
+  if (typeof raw === "number") return raw < 0;
+  if (typeof raw === "string") return raw.startsWith("-") && /[1-9]/.test(raw);
+  return raw.isNegative() && !raw.isZero();
 }
 
 const PLAIN_DECIMAL = /^[+-]?\d+(?:\.\d+)?$/;
@@ -177,40 +182,51 @@ function assessSensor(sensorId: string, series: SeriesColumns, rules: ParsedRule
   }
   if (!sorted) ordered = ordered.sort(before);
   const referenceUnit = firstKnownUnit(ordered, units);
-  const points: Point[] = [];
-  let previous: Point | undefined;
+  // the readings kept for the gap and jump checks, by position in the series, in time order; a
+  // Point (and its Decimal) is made only for a reading that needs one: a million readings of a
+  // clean series then allocate nothing each
+  const kept = new Uint32Array(n);
+  let keptCount = 0;
+  /** Values converted into the reference unit, by position (readings in another unit). */
+  const converted = new Map<number, Decimal>();
+  const pointAt = (i: number) => new Point(rows[i], times[i], converted.get(i) ?? values[i]);
+  let previous = -1;
   for (const i of ordered) {
     const time = times[i];
     const value = values[i];
     const unit = units[i];
-    let point: Point;
-    if (unit === referenceUnit && (typeof value === "number" ? Number.isSafeInteger(value) : typeof value === "string" && PLAIN_DECIMAL.test(value))) {
-      point = new Point(rows[i], time, value);
-    } else {
+    if (!(unit === referenceUnit && (typeof value === "number" ? Number.isSafeInteger(value) : typeof value === "string" && PLAIN_DECIMAL.test(value)))) {
       try {
-        point = new Point(rows[i], time, convert(toDecimal(typeof value === "number" ? String(value) : value), unit, referenceUnit));
+        converted.set(i, convert(toDecimal(typeof value === "number" ? String(value) : value), unit, referenceUnit));
       } catch (error) {
         flag("unit-mismatch", { row: rows[i], iso: new Date(time).toISOString() }, `sensor ${sensorLabel(sensorId)}: ${(error as Error).message}; the reading is left out of the other checks`);
         continue;
       }
     }
-    if (previous !== undefined && previous.time === point.time) {
-      const same = previous.value.eq(point.value);
+    if (previous >= 0 && times[previous] === time) {
+      const first = pointAt(previous);
+      const point = pointAt(i);
+      const same = first.value.eq(point.value);
       flag(
         "duplicate",
         point,
-        `sensor ${sensorLabel(sensorId)} has two readings at ${point.iso} (rows ${previous.row} and ${point.row}), ` +
-          (same ? "with the same value" : `with different values ${toDecimalString(previous.value)} and ${toDecimalString(point.value)} ${referenceUnit}`),
-        previous.row,
+        `sensor ${sensorLabel(sensorId)} has two readings at ${point.iso} (rows ${first.row} and ${point.row}), ` +
+          (same ? "with the same value" : `with different values ${toDecimalString(first.value)} and ${toDecimalString(point.value)} ${referenceUnit}`),
+        first.row,
       );
       continue;
     }
-    checkValue(point, referenceUnit, rules, (kind, explanation) => flag(kind, point, `sensor ${sensorLabel(sensorId)}: ${explanation}`));
-    points.push(point);
-    previous = point;
+    const raw = converted.get(i) ?? value;
+    if (rules.bounds !== undefined || (!rules.allowNegative && isNegativeValue(raw))) {
+      const point = pointAt(i);
+      checkValue(point, referenceUnit, rules, (kind, explanation) => flag(kind, point, `sensor ${sensorLabel(sensorId)}: ${explanation}`));
+    }
+    kept[keptCount++] = i;
+    previous = i;
   }
-  if (rules.expectedIntervalMs !== undefined) flags.push(...findGaps(sensorId, points, rules.expectedIntervalMs, new Dec(rules.gapTolerance)));
-  if (rules.jump !== undefined) flags.push(...findJumps(sensorId, points, referenceUnit, rules.jump));
+  const keptOrder = kept.subarray(0, keptCount);
+  if (rules.expectedIntervalMs !== undefined) flags.push(...findGaps(sensorId, rows, times, keptOrder, rules.expectedIntervalMs, new Dec(rules.gapTolerance)));
+  if (rules.jump !== undefined) flags.push(...findJumps(sensorId, Array.from(keptOrder, pointAt), referenceUnit, rules.jump));
   return flags;
 }
 
@@ -248,24 +264,29 @@ function checkValue(
   if (bounds.max !== undefined && inBoundsUnit.gt(bounds.max)) flag("out-of-range", `${shown()} is above the maximum ${bounds.max} ${bounds.unit}`);
 }
 
-function findGaps(sensorId: string, points: readonly Point[], expectedMs: number, tolerance: Decimal): QualityFlag[] {
+/** Gaps between the kept readings `order` (positions in rows and times, in time order). */
+function findGaps(sensorId: string, rows: ArrayLike<number>, times: ArrayLike<number>, order: Uint32Array, expectedMs: number, tolerance: Decimal): QualityFlag[] {
   const flags: QualityFlag[] = [];
   const limit = tolerance.times(expectedMs);
   // intervals are whole milliseconds: interval <= limit exactly when interval <= floor(limit)
   const longest = limit.floor().toNumber();
-  for (let i = 1; i < points.length; i++) {
-    const interval = points[i].time - points[i - 1].time;
+  for (let k = 1; k < order.length; k++) {
+    const a = order[k - 1];
+    const b = order[k];
+    const interval = times[b] - times[a];
     if (interval <= longest) continue;
     const missing = Math.ceil(interval / expectedMs) - 1;
+    const isoA = new Date(times[a]).toISOString();
+    const isoB = new Date(times[b]).toISOString();
     flags.push({
       kind: "gap",
       sensorId,
-      row: points[i].row,
-      timestamp: points[i].iso,
-      relatedRow: points[i - 1].row,
+      row: rows[b],
+      timestamp: isoB,
+      relatedRow: rows[a],
       explanation:
-        `sensor ${sensorLabel(sensorId)}: no reading for ${formatDuration(interval)} between ${points[i - 1].iso} (row ${points[i - 1].row}) ` +
-        `and ${points[i].iso} (row ${points[i].row}); expected every ${formatDuration(expectedMs)} (tolerance ×${toDecimalString(tolerance)}), ` +
+        `sensor ${sensorLabel(sensorId)}: no reading for ${formatDuration(interval)} between ${isoA} (row ${rows[a]}) ` +
+        `and ${isoB} (row ${rows[b]}); expected every ${formatDuration(expectedMs)} (tolerance ×${toDecimalString(tolerance)}), ` +
         `about ${missing} reading${missing === 1 ? "" : "s"} missing`,
     });
   }
