@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import ExcelJS from "exceljs";
+import fc from "fast-check";
 import PDFDocument from "pdfkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestDatabase, openTestDatabase } from "../db/testing";
@@ -327,6 +328,82 @@ describe("sealing, proofs and quantification", () => {
       expect(proof.record.sensorId).toBe(lines[index].inverter);
       expect(await verifyRecordProof(db.pool, { datasetId: dataset, leaf: proof.leaf, proof: proof.proof })).toMatchObject({ valid: true });
     }
+  });
+
+  describe("the root built on the leaf worker while ingesting (migration 103)", () => {
+    // 4 inverters, one reading a minute: 24,000 readings in canonical order
+    const lines: { time: string; inverter: string; value: string }[] = [];
+    for (let minute = 0; minute < 6000; minute++) {
+      for (let i = 0; i < 4; i++) lines.push({ time: new Date(Date.UTC(2024, 0, 3) + minute * 60_000).toISOString(), inverter: `INV-${i}`, value: String((((minute * 4 + i) * 7919) % 5000) / 10 + 1) });
+    }
+    const csv = (part: readonly (typeof lines)[number][]) => Buffer.from(["timestamp,inverter,export_kwh", ...part.map((l) => `${l.time},${l.inverter},${l.value}`)].join("\n"));
+    const fullRoot = (datasetId: string, part: readonly (typeof lines)[number][]) =>
+      buildDatasetTree(
+        datasetId,
+        part.map((l) => normalizeReading({ file: "x", row: 0, timestamp: new Date(l.time), value: l.value, unit: "kWh", sensorId: l.inverter, parameter: "EG_export" }, "b".repeat(64))),
+      ).root;
+    const leafRoot = async (datasetId: string) =>
+      (await db.pool.query<{ leaf_root: string | null; leaf_root_count: string | null }>(`SELECT leaf_root, leaf_root_count::text AS leaf_root_count FROM mrv_datasets WHERE id = $1`, [datasetId])).rows[0];
+
+    it("one upload in canonical order: written with the records, the sealed root, proofs that verify", { timeout: 120_000 }, async () => {
+      const dataset = await newDataset();
+      expect(await upload(dataset.id, csv(lines), { fileName: "all.csv" })).toMatchObject({ accepted: 24_000 });
+      const expected = fullRoot(dataset.id, lines);
+      expect(await leafRoot(dataset.id)).toEqual({ leaf_root: expected, leaf_root_count: "24000" });
+      const sealed = await sealDataset(db.pool, { datasetId: dataset.id, library, actor: ACTOR });
+      expect(sealed.merkleRoot).toBe(expected);
+      for (const index of [0, 9_999, 10_000, 23_999]) {
+        const proof = await recordProof(db.pool, { datasetId: dataset.id, index });
+        expect(proof.record.timestamp).toBe(lines[index].time);
+        expect(await verifyRecordProof(db.pool, { datasetId: dataset.id, leaf: proof.leaf, proof: proof.proof })).toMatchObject({ valid: true });
+      }
+    });
+
+    it("an upload that fails persists no root; a small first upload (hashed when sealing) gives none", { timeout: 120_000 }, async () => {
+      const failing = await newDataset();
+      await expect(upload(failing.id, Buffer.concat([csv(lines.slice(0, 12_000)), Buffer.from("\n2024-01-05T00:00:00.000Z,INV-0,\"unclosed")]))).rejects.toMatchObject({ code: "FILE_REJECTED" });
+      expect(await leafRoot(failing.id)).toEqual({ leaf_root: null, leaf_root_count: null });
+      const small = await newDataset();
+      await upload(small.id, csv(lines.slice(0, 5000)), { fileName: "small.csv" });
+      expect(await leafRoot(small.id)).toEqual({ leaf_root: null, leaf_root_count: null });
+      await upload(small.id, csv(lines.slice(5000)), { fileName: "rest.csv" });
+      expect(await leafRoot(small.id)).toEqual({ leaf_root: null, leaf_root_count: null });
+      expect((await sealDataset(db.pool, { datasetId: small.id, library, actor: ACTOR })).merkleRoot).toBe(fullRoot(small.id, lines));
+    });
+
+    it("any split into uploads (in order or not, overlapping, re-uploaded): the sealed root is the full computation's", { timeout: 600_000 }, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.tuple(fc.integer({ min: 0, max: 24_000 }), fc.integer({ min: 1, max: 24_000 })), { minLength: 1, maxLength: 3 }),
+          fc.boolean(),
+          fc.boolean(),
+          async (cuts, reverse, again) => {
+            const dataset = await newDataset();
+            // upload k holds lines [start, start + length) (clamped); the last one fills whatever is missing
+            const parts = cuts.map(([start, length]) => lines.slice(start, Math.min(lines.length, start + length)));
+            const covered = new Set(parts.flatMap((part) => part.map((l) => `${l.time} ${l.inverter}`)));
+            parts.push(lines.filter((l) => !covered.has(`${l.time} ${l.inverter}`)));
+            if (reverse) parts.reverse();
+            let n = 0;
+            for (const part of parts) {
+              if (part.length === 0) continue;
+              n += 1;
+              await upload(dataset.id, csv(part), { fileName: `part-${n}.csv` });
+              if (again) expect(await upload(dataset.id, csv(part), { fileName: `again-${n}.csv` })).toMatchObject({ status: "already-uploaded" });
+            }
+            // a root is only ever built over the dataset's first upload (its records are the whole sequence then)
+            const first = parts.find((part) => part.length > 0) as (typeof lines)[number][];
+            const state = await leafRoot(dataset.id);
+            if (state.leaf_root !== null) expect(state).toEqual({ leaf_root: fullRoot(dataset.id, first), leaf_root_count: String(first.length) });
+            else expect(first.length).toBeLessThan(10_000);
+            const sealed = await sealDataset(db.pool, { datasetId: dataset.id, library, actor: ACTOR });
+            expect(sealed.recordCount).toBe(lines.length);
+            expect(sealed.merkleRoot).toBe(fullRoot(dataset.id, lines));
+          },
+        ),
+        { numRuns: 4 },
+      );
+    });
   });
 
   it("refuses to seal an empty dataset, or one the methodology cannot quantify, changing nothing", async () => {

@@ -19,7 +19,7 @@ import type { SourceItem } from "./parsers/types";
 import { XlsxOptionsSchema, XlsxSourceError, readXlsxRows } from "./parsers/xlsx";
 import { ZipBudgetError, checkZipBudget, DEFAULT_ZIP_BUDGET } from "./parsers/zipBudget";
 import { hexToBytes32 } from "./merkleTree";
-import { ParallelLeafHasher } from "./parallelLeafHasher";
+import { type KeptRoot, ParallelLeafHasher } from "./parallelLeafHasher";
 import { type QualityFlag, type QualityFlagKind, type SeriesColumns, assessSeries } from "./quality";
 import { CHUNK_RECORDS, type RecordColumns, compareText, datasetChunks, emptyColumns, insertChunk } from "./recordStore";
 import { ScaledSum, formatScaledDecimal } from "./scaledDecimal";
@@ -456,6 +456,8 @@ class RecordSink {
   private lastTimeMs = 0;
   private keys: Map<string, KnownReading> | undefined;
   private hasher: ParallelLeafHasher | undefined;
+  /** The root the worker is computing over records 0..records-1 (see finishRoot). */
+  private root: { records: number; root: Promise<KeptRoot> } | undefined;
   /** first_index and size of each chunk whose leaves were hashed, in order. */
   private readonly hashedChunks: { firstIndex: number; count: number }[] = [];
   private readonly datasetIdBytes: Buffer;
@@ -572,7 +574,8 @@ class RecordSink {
     const firstIndex = this.nextIndex;
     this.nextIndex += count;
     if (this.canonical && this.keys === undefined && (this.hasher !== undefined || count >= SMALL_UPLOAD)) {
-      this.hasher ??= new ParallelLeafHasher(this.datasetIdBytes, 1, { keep: false });
+      // the first records of the dataset: the worker keeps their hashes for the root (see finishRoot)
+      this.hasher ??= new ParallelLeafHasher(this.datasetIdBytes, 1, { keep: false, rootOnWorker: firstIndex === 0 });
       const wait = this.hasher.addColumns(firstIndex, columns);
       if (wait !== undefined) await wait;
       this.hashedChunks.push({ firstIndex, count });
@@ -627,8 +630,15 @@ class RecordSink {
       await this.hasher.drain();
       await this.writeLeafHashes();
       if (this.hashedChunks.length > 0) throw new Error("internal: record chunks left without leaf hashes");
-      await this.hasher.finish();
-      this.hasher = undefined;
+      if (this.hasher.rootOnWorker) {
+        // every record of the dataset so far was hashed by this worker: it builds their tree now,
+        // while this thread goes on with the quality flags (finishRoot collects it)
+        this.root = { records: this.nextIndex, root: this.hasher.rootOfKept() };
+        this.root.root.catch(() => undefined);
+      } else {
+        await this.hasher.finish();
+        this.hasher = undefined;
+      }
     }
     const last = !this.canonical ? undefined : this.lastRecord === undefined ? this.last : { timeMs: this.lastTimeMs, sensorId: this.lastRecord.sensorId, parameter: this.lastRecord.parameter };
     await this.db.query(
@@ -637,6 +647,21 @@ class RecordSink {
        WHERE id = $1`,
       [this.state.dataset.id, this.state.accepted, this.canonical, last?.timeMs ?? null, last?.sensorId ?? null, last?.parameter ?? null],
     );
+  }
+
+  /**
+   * Writes the Merkle root the worker computed over the leaf hashes of records 0..n-1 (the whole
+   * dataset: this upload was its first), in this transaction with the records and their leaf
+   * hashes, so that sealing a dataset of one upload needs no second pass over its leaves.
+   */
+  async finishRoot(): Promise<void> {
+    const pending = this.root;
+    if (pending === undefined) return;
+    this.root = undefined;
+    const { root, count } = await pending.root;
+    if (root === null || count !== pending.records) throw new Error(`internal: the leaf worker rooted ${count} leaves, the dataset has ${pending.records} records`);
+    await this.db.query(`UPDATE mrv_datasets SET leaf_root = $2, leaf_root_count = $3 WHERE id = $1`, [this.state.dataset.id, `0x${Buffer.from(root).toString("hex")}`, count]);
+    await this.stopHashing();
   }
 
   /** Stops the hashing worker (after a failure too). */
@@ -763,95 +788,99 @@ export async function ingestFile(pool: pg.Pool, input: IngestFileInput): Promise
     let opened: OpenedSource | undefined;
     const sink = new RecordSink(db, state, fileName, await sequenceStateOf(db, datasetId));
     try {
-      opened = await openSource(input, source, size, limits, (n) => {
-        bytesRead += n;
-      });
-      let quarantine: QuarantinedRow[] = [];
-      for await (const items of mapSourceRowBatches(stopOnUnreadable(opened.batches, fileName), mapping)) {
-        for (const item of items) {
-          state.rows += 1;
-          if (item.kind === "quarantined") {
-            quarantine.push(item.quarantined);
-          } else {
-            const reading = item.reading;
-            const timeMs = reading.timestamp.getTime();
-            const location = { file: reading.file, row: reading.row, ...(reading.page === undefined ? {} : { page: reading.page }) };
-            if (timeMs < period.from || timeMs >= period.until) {
-              quarantine.push({
-                ...location,
-                raw: `${reading.sensorId} ${reading.parameter} ${reading.timestamp.toISOString()} ${reading.value} ${reading.unit}`,
-                errors: [{ ...location, column: "(timestamp)", expected: `a time within the monitoring period ${dataset.period.start}/${dataset.period.end} (UTC)`, got: reading.timestamp.toISOString() }],
-              });
+      try {
+        opened = await openSource(input, source, size, limits, (n) => {
+          bytesRead += n;
+        });
+        let quarantine: QuarantinedRow[] = [];
+        for await (const items of mapSourceRowBatches(stopOnUnreadable(opened.batches, fileName), mapping)) {
+          for (const item of items) {
+            state.rows += 1;
+            if (item.kind === "quarantined") {
+              quarantine.push(item.quarantined);
             } else {
-              let record: NormalizedRecord | undefined;
-              try {
-                record = normalizeReading(reading, sha256);
-              } catch (error) {
+              const reading = item.reading;
+              const timeMs = reading.timestamp.getTime();
+              const location = { file: reading.file, row: reading.row, ...(reading.page === undefined ? {} : { page: reading.page }) };
+              if (timeMs < period.from || timeMs >= period.until) {
                 quarantine.push({
                   ...location,
                   raw: `${reading.sensorId} ${reading.parameter} ${reading.timestamp.toISOString()} ${reading.value} ${reading.unit}`,
-                  errors: [{ ...location, column: "(record)", expected: "a reading that normalizes exactly (sensor and parameter up to 256 characters, value exact in the base unit)", got: describeError(error) }],
+                  errors: [{ ...location, column: "(timestamp)", expected: `a time within the monitoring period ${dataset.period.start}/${dataset.period.end} (UTC)`, got: reading.timestamp.toISOString() }],
                 });
-              }
-              if (record !== undefined) {
-                const clash = await sink.add(record, timeMs);
-                if (clash !== undefined) quarantine.push(clash);
+              } else {
+                let record: NormalizedRecord | undefined;
+                try {
+                  record = normalizeReading(reading, sha256);
+                } catch (error) {
+                  quarantine.push({
+                    ...location,
+                    raw: `${reading.sensorId} ${reading.parameter} ${reading.timestamp.toISOString()} ${reading.value} ${reading.unit}`,
+                    errors: [{ ...location, column: "(record)", expected: "a reading that normalizes exactly (sensor and parameter up to 256 characters, value exact in the base unit)", got: describeError(error) }],
+                  });
+                }
+                if (record !== undefined) {
+                  const clash = await sink.add(record, timeMs);
+                  if (clash !== undefined) quarantine.push(clash);
+                }
               }
             }
+            if (quarantine.length >= quarantineBatch) {
+              await insertQuarantine(db, state, quarantine);
+              quarantine = [];
+            }
           }
-          if (quarantine.length >= quarantineBatch) {
-            await insertQuarantine(db, state, quarantine);
-            quarantine = [];
-          }
+          report();
         }
-        report();
+        await insertQuarantine(db, state, quarantine);
+        await sink.finish();
+      } catch (error) {
+        if (READ_ERRORS.some((type) => error instanceof type)) throw rejected(fileName, (error as Error).message);
+        if (error instanceof TypeError && /encoded data was not valid/.test(error.message)) throw rejected(fileName, "not valid UTF-8");
+        throw error;
+      } finally {
+        opened?.close();
       }
-      await insertQuarantine(db, state, quarantine);
-      await sink.finish();
-    } catch (error) {
-      if (READ_ERRORS.some((type) => error instanceof type)) throw rejected(fileName, (error as Error).message);
-      if (error instanceof TypeError && /encoded data was not valid/.test(error.message)) throw rejected(fileName, "not valid UTF-8");
-      throw error;
+      report(true);
+      if (state.rows === 0) throw rejected(fileName, "it contains no data rows");
+
+      const qualityFlags = qualityFlagsOf(sink, dataset.qualityRules);
+      const totals = totalsOf(sink);
+      await sink.finishRoot();
+      const summary: UploadSummary = {
+        status: "accepted",
+        uploadId: state.uploadId,
+        datasetId,
+        file: fileName,
+        sha256,
+        format: source.format,
+        bytes: size,
+        rows: state.rows,
+        accepted: state.accepted,
+        quarantined: state.quarantined,
+        duplicates: state.duplicates,
+        quarantine: state.quarantineSample,
+        duplicateRows: state.duplicateSample,
+        qualityFlags,
+        ...totals,
+      };
+      if (state.accepted + state.quarantined + state.duplicates !== state.rows) {
+        throw new Error(`internal: ${state.rows} rows but ${state.accepted} accepted, ${state.quarantined} quarantined, ${state.duplicates} duplicates`);
+      }
+      await db.query(
+        `UPDATE mrv_uploads SET accepted_count = $2, quarantined_count = $3, duplicate_count = $4, summary = $5::jsonb WHERE id = $1`,
+        [state.uploadId, state.accepted, state.quarantined, state.duplicates, JSON.stringify(summary)],
+      );
+      await appendAuditEntry(db, {
+        actor,
+        action: "mrv.upload.accepted",
+        subject: `mrv-dataset:${datasetId}`,
+        details: { uploadId: state.uploadId, file: fileName, sha256, accepted: state.accepted, quarantined: state.quarantined, duplicates: state.duplicates },
+      });
+      return summary;
     } finally {
-      opened?.close();
       await sink.close();
     }
-    report(true);
-    if (state.rows === 0) throw rejected(fileName, "it contains no data rows");
-
-    const qualityFlags = qualityFlagsOf(sink, dataset.qualityRules);
-    const totals = totalsOf(sink);
-    const summary: UploadSummary = {
-      status: "accepted",
-      uploadId: state.uploadId,
-      datasetId,
-      file: fileName,
-      sha256,
-      format: source.format,
-      bytes: size,
-      rows: state.rows,
-      accepted: state.accepted,
-      quarantined: state.quarantined,
-      duplicates: state.duplicates,
-      quarantine: state.quarantineSample,
-      duplicateRows: state.duplicateSample,
-      qualityFlags,
-      ...totals,
-    };
-    if (state.accepted + state.quarantined + state.duplicates !== state.rows) {
-      throw new Error(`internal: ${state.rows} rows but ${state.accepted} accepted, ${state.quarantined} quarantined, ${state.duplicates} duplicates`);
-    }
-    await db.query(
-      `UPDATE mrv_uploads SET accepted_count = $2, quarantined_count = $3, duplicate_count = $4, summary = $5::jsonb WHERE id = $1`,
-      [state.uploadId, state.accepted, state.quarantined, state.duplicates, JSON.stringify(summary)],
-    );
-    await appendAuditEntry(db, {
-      actor,
-      action: "mrv.upload.accepted",
-      subject: `mrv-dataset:${datasetId}`,
-      details: { uploadId: state.uploadId, file: fileName, sha256, accepted: state.accepted, quarantined: state.quarantined, duplicates: state.duplicates },
-    });
-    return summary;
   });
 }
 

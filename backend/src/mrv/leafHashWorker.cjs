@@ -6,10 +6,17 @@
  *  - { data: ArrayBuffer of ABI-encoded leaves back to back, offsets: ArrayBuffer of count + 1
  *    uint32 boundaries, count } (leaves encoded by the caller);
  *  - { records: { datasetId: Uint8Array(32), firstIndex, sensorId[], parameter[], timeMs[],
- *    quantity[], unit[] } } (leaves encoded here: the same encoding as merkleTree.ts's
- *    RecordLeafEncoder, which the tests compare);
- * message out: { hashes: ArrayBuffer of count × 32 bytes } per message, in the order they came,
- * or { error: message }.
+ *    quantity[], unit[] }, keep?: boolean } (leaves encoded here: the same encoding as
+ *    merkleTree.ts's RecordLeafEncoder, which the tests compare); with keep, the worker also keeps
+ *    the hashes for a later { root: true };
+ *  - { keep: ArrayBuffer of 32-byte hashes }: hashes computed elsewhere, kept for the next root;
+ *  - { root: true }: the Merkle root over every hash kept since the last root message (sorted by
+ *    byte order, the flat tree of merkleTree.ts: sortLeafHashes then merkleRootOfSorted, which the
+ *    tests compare), computed here so that the caller's thread does not have to; the kept hashes
+ *    are then dropped.
+ * message out: { hashes: ArrayBuffer of count × 32 bytes } per hashing message, { root:
+ * ArrayBuffer(32) | null, count } per root message (null: nothing was kept), in the order they
+ * came, or { error: message }.
  */
 const { Buffer } = require("node:buffer");
 const { parentPort } = require("node:worker_threads");
@@ -18,23 +25,80 @@ const { createKeccak } = require("hash-wasm");
 const WORD = 32;
 const HEAD_WORDS = 7;
 const TWO_POW_32 = 2 ** 32;
+/** Encoded strings kept per encoder (sensor ids, parameters, units repeat leaf after leaf). */
+const SEGMENT_CACHE = 4096;
 
-/** abi.encode(bytes32 datasetId, uint256 index, string sensorId, string parameter, uint64 timestampMs, string quantity, string unit) into a reused buffer. */
+/**
+ * abi.encode(bytes32 datasetId, uint256 index, string sensorId, string parameter, uint64 timestampMs,
+ * string quantity, string unit) into a reused buffer. The head words other than the dataset id only
+ * ever hold these uint values, so their high bytes stay zero; a string's tail (length word, bytes,
+ * zero padding) is copied from a cache for the repeating fields.
+ */
 function leafEncoder(datasetId) {
   let buffer = Buffer.alloc(4096);
   const id = Buffer.from(datasetId);
   id.copy(buffer, 0);
-  const uintWord = (offset, value) => {
-    buffer.fill(0, offset, offset + WORD - 8);
-    buffer.writeUInt32BE(Math.floor(value / TWO_POW_32), offset + WORD - 8);
-    buffer.writeUInt32BE(value >>> 0, offset + WORD - 4);
+  const segments = new Map();
+  /** Low 8 bytes of the word at `offset` (the high 24 are zero). */
+  const uintLow = (offset, value) => {
+    const high = Math.floor(value / TWO_POW_32);
+    const low = value >>> 0;
+    const b = buffer;
+    b[offset + 24] = high >>> 24;
+    b[offset + 25] = (high >>> 16) & 0xff;
+    b[offset + 26] = (high >>> 8) & 0xff;
+    b[offset + 27] = high & 0xff;
+    b[offset + 28] = low >>> 24;
+    b[offset + 29] = (low >>> 16) & 0xff;
+    b[offset + 30] = (low >>> 8) & 0xff;
+    b[offset + 31] = low & 0xff;
   };
-  const string = (head, tail, text) => {
-    uintWord(head * WORD, tail);
-    const length = buffer.write(text, tail + WORD, "utf8");
-    uintWord(tail, length);
+  /** A string's tail: its length word, its UTF-8 bytes, zero padding to a whole word. */
+  const segmentOf = (text) => {
+    const bytes = Buffer.from(text, "utf8");
+    const segment = new Uint8Array(WORD + Math.ceil(bytes.length / WORD) * WORD);
+    const view = new DataView(segment.buffer);
+    view.setUint32(WORD - 8, Math.floor(bytes.length / TWO_POW_32));
+    view.setUint32(WORD - 4, bytes.length >>> 0);
+    segment.set(bytes, WORD);
+    return segment;
+  };
+  const cached = (text) => {
+    let segment = segments.get(text);
+    if (segment === undefined) {
+      if (segments.size >= SEGMENT_CACHE) segments.clear();
+      segment = segmentOf(text);
+      segments.set(text, segment);
+    }
+    return segment;
+  };
+  const string = (head, tail, segment) => {
+    uintLow(head * WORD, tail);
+    buffer.set(segment, tail);
+    return tail + segment.length;
+  };
+  /** A string written in place: ASCII byte by byte (quantities are short decimals), else through Buffer.write. */
+  const direct = (head, tail, text) => {
+    uintLow(head * WORD, tail);
+    const b = buffer;
+    const n = text.length;
+    let length = n;
+    let ascii = n <= 64;
+    if (ascii) {
+      for (let i = 0; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c > 0x7f) {
+          ascii = false;
+          break;
+        }
+        b[tail + WORD + i] = c;
+      }
+    }
+    if (!ascii) length = b.write(text, tail + WORD, "utf8");
+    b.fill(0, tail, tail + WORD);
+    uintLow(tail, length);
     const end = tail + WORD + Math.ceil(length / WORD) * WORD;
-    buffer.fill(0, tail + WORD + length, end);
+    for (let i = tail + WORD + length; i < end; i++) b[i] = 0;
     return end;
   };
   return (index, sensorId, parameter, timestampMs, quantity, unit) => {
@@ -45,19 +109,181 @@ function leafEncoder(datasetId) {
       buffer = Buffer.alloc(2 * bound);
       id.copy(buffer, 0);
     }
-    uintWord(WORD, index);
-    uintWord(4 * WORD, timestampMs);
+    uintLow(WORD, index);
+    uintLow(4 * WORD, timestampMs);
     let tail = HEAD_WORDS * WORD;
-    tail = string(2, tail, sensorId);
-    tail = string(3, tail, parameter);
-    tail = string(5, tail, quantity);
-    tail = string(6, tail, unit);
+    tail = string(2, tail, cached(sensorId));
+    tail = string(3, tail, cached(parameter));
+    tail = direct(5, tail, quantity);
+    tail = string(6, tail, cached(unit));
     return buffer.subarray(0, tail);
   };
 }
 
+/**
+ * Hashes kept for a root: appended in segments of SEGMENT hashes (no large copies as it grows),
+ * then sorted in place and turned into the tree's root in place, so a million leaves cost their
+ * 32 MB plus 12 MB of sort keys and positions on this thread.
+ */
+const SEGMENT_BITS = 15;
+const SEGMENT = 2 ** SEGMENT_BITS;
+const SEGMENT_MASK = SEGMENT - 1;
+
+class HashStore {
+  constructor() {
+    this.segments = [];
+    this.length = 0;
+  }
+
+  append(hashes) {
+    for (let at = 0; at < hashes.length; ) {
+      const offset = this.length & SEGMENT_MASK;
+      if (offset === 0) this.segments.push(new Uint8Array(SEGMENT * WORD));
+      const take = Math.min(SEGMENT - offset, (hashes.length - at) / WORD);
+      this.segments[this.segments.length - 1].set(hashes.subarray(at, at + take * WORD), offset * WORD);
+      this.length += take;
+      at += take * WORD;
+    }
+  }
+
+  /** The first 4 bytes of hash i, big-endian. */
+  prefix(i) {
+    const b = this.segments[i >>> SEGMENT_BITS];
+    const at = (i & SEGMENT_MASK) * WORD;
+    return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+  }
+
+  /** Byte order of hashes i and j. */
+  compare(i, j) {
+    const x = this.segments[i >>> SEGMENT_BITS];
+    const y = this.segments[j >>> SEGMENT_BITS];
+    const a = (i & SEGMENT_MASK) * WORD;
+    const b = (j & SEGMENT_MASK) * WORD;
+    for (let k = 0; k < WORD; k++) {
+      const d = x[a + k] - y[b + k];
+      if (d !== 0) return d;
+    }
+    return 0;
+  }
+
+  /** Copies hash i to `out` at byte `at`. */
+  read(i, out, at) {
+    const x = this.segments[i >>> SEGMENT_BITS];
+    const a = (i & SEGMENT_MASK) * WORD;
+    for (let k = 0; k < WORD; k++) out[at + k] = x[a + k];
+  }
+
+  /** Copies 32 bytes of `from` at byte `at` into hash i. */
+  write(i, from, at) {
+    const x = this.segments[i >>> SEGMENT_BITS];
+    const a = (i & SEGMENT_MASK) * WORD;
+    for (let k = 0; k < WORD; k++) x[a + k] = from[at + k];
+  }
+
+  /** Sorts the hashes by byte order (merkleTree.ts's sortLeafHashes: 4-byte prefix and position as one native sort key, ties by the whole hash), in place. */
+  sort() {
+    const n = this.length;
+    const order = new Uint32Array(n);
+    const prefixes = new Uint32Array(n);
+    if (n <= SMALL_SORT) {
+      const keys = new Float64Array(n);
+      for (let i = 0; i < n; i++) keys[i] = this.prefix(i) * SMALL_SORT + i;
+      keys.sort();
+      for (let i = 0; i < n; i++) {
+        const key = keys[i];
+        const prefix = Math.floor(key / SMALL_SORT);
+        prefixes[i] = prefix;
+        order[i] = key - prefix * SMALL_SORT;
+      }
+    } else {
+      const keys = new BigUint64Array(n);
+      for (let i = 0; i < n; i++) keys[i] = (BigInt(this.prefix(i)) << 32n) | BigInt(i);
+      keys.sort();
+      for (let i = 0; i < n; i++) {
+        order[i] = Number(keys[i] & 0xffffffffn);
+        prefixes[i] = Number(keys[i] >> 32n);
+      }
+    }
+    for (let start = 0; start < n; ) {
+      const prefix = prefixes[start];
+      let end = start + 1;
+      while (end < n && prefixes[end] === prefix) end++;
+      if (end - start > 1) order.subarray(start, end).sort((a, b) => this.compare(a, b));
+      start = end;
+    }
+    // position i takes hash order[i]: follow each cycle of the permutation once
+    const temp = new Uint8Array(WORD);
+    const DONE = 0xffffffff;
+    for (let i = 0; i < n; i++) {
+      if (order[i] === DONE || order[i] === i) continue;
+      this.read(i, temp, 0);
+      let j = i;
+      for (;;) {
+        const from = order[j];
+        order[j] = DONE;
+        if (from === i) {
+          this.write(j, temp, 0);
+          break;
+        }
+        this.copy(from, j);
+        j = from;
+      }
+    }
+  }
+
+  /** Copies hash i over hash j. */
+  copy(i, j) {
+    const x = this.segments[i >>> SEGMENT_BITS];
+    const y = this.segments[j >>> SEGMENT_BITS];
+    const a = (i & SEGMENT_MASK) * WORD;
+    const b = (j & SEGMENT_MASK) * WORD;
+    for (let k = 0; k < WORD; k++) y[b + k] = x[a + k];
+  }
+
+  /**
+   * merkleTree.ts's merkleRootOfSorted over the sorted hashes, in place: inner node i of the flat
+   * tree (children 2i+1, 2i+2; leaf position p is sorted hash 2n-2-p) goes to slot n-2-i, whose
+   * leaf was already used (by inner node n-2-floor(slot/2), computed no later), and inner children
+   * sit in lower slots, written earlier and not overwritten since. The hashes are consumed. Null
+   * for no hashes.
+   */
+  rootInPlace(keccak) {
+    const n = this.length;
+    if (n === 0) return null;
+    const root = new Uint8Array(WORD);
+    if (n === 1) {
+      this.read(0, root, 0);
+      return root;
+    }
+    const pair = new Uint8Array(2 * WORD);
+    for (let i = n - 2; i >= 0; i--) {
+      const l = 2 * i + 1;
+      const r = 2 * i + 2;
+      const lAt = l < n - 1 ? n - 2 - l : 2 * n - 2 - l;
+      const rAt = r < n - 1 ? n - 2 - r : 2 * n - 2 - r;
+      const leftFirst = this.compare(lAt, rAt) <= 0;
+      this.read(lAt, pair, leftFirst ? 0 : WORD);
+      this.read(rAt, pair, leftFirst ? WORD : 0);
+      this.write(n - 2 - i, keccak.init().update(pair).digest("binary"), 0);
+    }
+    this.read(n - 2, root, 0);
+    return root;
+  }
+}
+
+const SMALL_SORT = 2 ** 21;
+
 const ready = createKeccak(256);
 let queue = Promise.resolve();
+/** Hashes kept for the next root message. */
+let kept = new HashStore();
+let encoders = { datasetId: undefined, encode: undefined };
+
+function encoderFor(datasetId) {
+  const id = Buffer.from(datasetId);
+  if (encoders.datasetId === undefined || !encoders.datasetId.equals(id)) encoders = { datasetId: id, encode: leafEncoder(id) };
+  return encoders.encode;
+}
 
 parentPort.on("message", (message) => {
   queue = queue.then(async () => {
@@ -67,11 +293,28 @@ parentPort.on("message", (message) => {
       out.set(keccak.init().update(inner).digest("binary"), at);
     };
     try {
+      if (message.keep !== undefined && message.records === undefined) {
+        kept.append(new Uint8Array(message.keep));
+        return;
+      }
+      if (message.root === true) {
+        const store = kept;
+        kept = new HashStore();
+        store.sort();
+        const root = store.rootInPlace(keccak);
+        const count = store.length;
+        if (root === null) parentPort.postMessage({ root: null, count });
+        else parentPort.postMessage({ root: root.buffer, count }, [root.buffer]);
+        return;
+      }
       if (message.records !== undefined) {
         const r = message.records;
-        const encode = leafEncoder(r.datasetId);
+        const encode = encoderFor(r.datasetId);
         const out = new Uint8Array(r.timeMs.length * 32);
         for (let i = 0; i < r.timeMs.length; i++) leafHash(encode(r.firstIndex + i, r.sensorId[i], r.parameter[i], r.timeMs[i], r.quantity[i], r.unit[i]), out, i * 32);
+        if (message.keep === true) {
+          kept.append(out);
+        }
         parentPort.postMessage({ hashes: out.buffer }, [out.buffer]);
         return;
       }

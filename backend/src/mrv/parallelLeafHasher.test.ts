@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadKeccak256 } from "./keccak";
-import { LeafHashCollector, RecordLeafEncoder, buildFlatTree } from "./merkleTree";
+import { LeafHashCollector, RecordLeafEncoder, buildFlatTree, merkleRootOfSorted, sortLeafHashes } from "./merkleTree";
 import { ParallelLeafHasher } from "./parallelLeafHasher";
 
 const leafArbitrary = fc.record({
@@ -76,6 +76,77 @@ describe("parallel leaf hashing", () => {
     const hashed = await hasher.finish();
     expect(hashed.length).toBe(n);
     expect(hashed.sorted().equals(expected.sorted())).toBe(true);
+  });
+
+  it("roots the leaves it kept on the worker exactly as merkleRootOfSorted over sortLeafHashes does, round after round", async () => {
+    const keccak = await loadKeccak256();
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(leafArbitrary, { minLength: 0, maxLength: 30 }), { minLength: 1, maxLength: 3 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), async (rounds, id) => {
+        const encoder = new RecordLeafEncoder(id);
+        const hasher = new ParallelLeafHasher(id, 1, { keep: false, rootOnWorker: true });
+        try {
+          let first = 0;
+          for (const leaves of rounds) {
+            const expected = Buffer.concat(leaves.map((l, i) => Buffer.from(encoder.hash(keccak, first + i, l.sensor, l.parameter, l.time, l.quantity, l.unit))));
+            const half = Math.floor(leaves.length / 2);
+            const columns = (part: readonly Leaf[]) => ({ sensorId: part.map((l) => l.sensor), parameter: part.map((l) => l.parameter), timeMs: part.map((l) => l.time), quantity: part.map((l) => l.quantity), unit: part.map((l) => l.unit) });
+            await hasher.addColumns(first, columns(leaves.slice(0, half)));
+            await hasher.addColumns(first + half, columns(leaves.slice(half)));
+            const kept = await hasher.rootOfKept();
+            expect(kept.count).toBe(leaves.length);
+            if (leaves.length === 0) expect(kept.root).toBeNull();
+            else expect(`0x${Buffer.from(kept.root as Uint8Array).toString("hex")}`).toBe(merkleRootOfSorted(sortLeafHashes(expected), keccak));
+            expect(Buffer.concat(hasher.takeHashes().map((h) => Buffer.from(h))).equals(expected)).toBe(true);
+            first += leaves.length;
+          }
+        } finally {
+          await hasher.close();
+        }
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it("roots kept hashes that share their first bytes, across the worker's storage segments, as merkleRootOfSorted does", async () => {
+    const keccak = await loadKeccak256();
+    // many ties on the 4-byte sort prefix, and more hashes than one 32,768-hash segment
+    const prefixArbitrary = fc.oneof(fc.constantFrom(0, 1, 0xffffffff), fc.nat({ max: 0xffffffff }));
+    const hashArbitrary = fc.tuple(prefixArbitrary, fc.uint8Array({ minLength: 28, maxLength: 28 })).map(([prefix, rest]) => {
+      const hash = Buffer.alloc(32);
+      hash.writeUInt32BE(prefix, 0);
+      hash.set(rest, 4);
+      return hash;
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(hashArbitrary, { minLength: 1, maxLength: 70 }), fc.nat({ max: 3 }), async (hashes, parts) => {
+        const all = Buffer.concat(hashes);
+        const hasher = new ParallelLeafHasher(new Uint8Array(32), 1, { keep: false, rootOnWorker: true });
+        try {
+          const cut = Math.floor((hashes.length * parts) / 4) * 32;
+          hasher.keepHashes(all.subarray(0, cut));
+          hasher.keepHashes(all.subarray(cut));
+          const kept = await hasher.rootOfKept();
+          expect(kept.count).toBe(hashes.length);
+          expect(`0x${Buffer.from(kept.root as Uint8Array).toString("hex")}`).toBe(merkleRootOfSorted(sortLeafHashes(all), keccak));
+        } finally {
+          await hasher.close();
+        }
+      }),
+      { numRuns: 30 },
+    );
+    const many = Buffer.concat(Array.from({ length: 70_001 }, (_, i) => Buffer.from(keccak.hash(Buffer.from(`leaf ${i % 40_000} ${i >= 40_000 ? "b" : "a"}`)))));
+    many.writeUInt32BE(0x01020304, 5 * 32);
+    many.writeUInt32BE(0x01020304, 50_000 * 32);
+    const hasher = new ParallelLeafHasher(new Uint8Array(32), 1, { keep: false, rootOnWorker: true });
+    try {
+      hasher.keepHashes(many.subarray(0, 10_000 * 32));
+      hasher.keepHashes(many.subarray(10_000 * 32));
+      const kept = await hasher.rootOfKept();
+      expect(kept.count).toBe(70_001);
+      expect(`0x${Buffer.from(kept.root as Uint8Array).toString("hex")}`).toBe(merkleRootOfSorted(sortLeafHashes(many), keccak));
+    } finally {
+      await hasher.close();
+    }
   });
 
   it("refuses a leaf it cannot encode, on the caller's thread", async () => {

@@ -24,6 +24,12 @@ export interface LeafColumns {
   readonly unit: readonly string[];
 }
 
+/** The Merkle root of the leaves a worker kept, and how many there were. */
+export interface KeptRoot {
+  readonly root: Uint8Array | null;
+  readonly count: number;
+}
+
 const BATCH_LEAVES = 4096;
 const BATCH_BYTES = 2 * 1024 * 1024;
 const MAX_IN_FLIGHT = 8;
@@ -47,21 +53,34 @@ export class ParallelLeafHasher {
   /** Hashes handed out by takeHashes instead of collected (keep: false). */
   private readonly taken: Uint8Array[] | undefined;
   private handedOut = 0;
+  /** The worker keeps the hashes of addColumns for rootOfKept (option rootOnWorker). */
+  readonly rootOnWorker: boolean;
+  /** Callers of rootOfKept, answered in order. */
+  private readonly rootWaiters: { resolve: (root: KeptRoot) => void; reject: (error: Error) => void }[] = [];
 
   /**
    * `options.keep` false: the hashes are not collected (finish returns an empty collector); the
    * caller takes each batch as it arrives with takeHashes, so memory stays bounded by the batches
-   * in flight whatever the number of leaves.
+   * in flight whatever the number of leaves. `options.rootOnWorker`: the worker also keeps the
+   * hashes of the leaves queued with addColumns (32 bytes a leaf, on its thread) and computes
+   * their Merkle root when asked (rootOfKept), so this thread does not sort or build a tree.
    */
-  constructor(datasetId: Uint8Array, expectedLeaves = 1024, options: { keep?: boolean } = {}) {
+  constructor(datasetId: Uint8Array, expectedLeaves = 1024, options: { keep?: boolean; rootOnWorker?: boolean } = {}) {
     this.taken = options.keep === false ? [] : undefined;
+    this.rootOnWorker = options.rootOnWorker === true;
     this.encoder = new RecordLeafEncoder(datasetId);
     this.datasetId = Uint8Array.from(datasetId);
     this.collector = new LeafHashCollector(expectedLeaves);
     this.worker = new Worker(WORKER_FILE);
-    this.worker.on("message", (message: { hashes: ArrayBuffer } | { error: string }) => {
+    this.worker.on("message", (message: { hashes: ArrayBuffer } | { error: string } | { root: ArrayBuffer | null; count: number }) => {
       if ("error" in message) {
         this.fail(new MerkleDatasetError(message.error));
+        return;
+      }
+      if ("root" in message) {
+        this.inFlight -= 1;
+        this.rootWaiters.shift()?.resolve({ root: message.root === null ? null : new Uint8Array(message.root), count: message.count });
+        this.wake();
         return;
       }
       if (this.taken !== undefined) this.taken.push(new Uint8Array(message.hashes));
@@ -107,7 +126,7 @@ export class ParallelLeafHasher {
       quantity: columns.quantity.slice(0, count),
       unit: columns.unit.slice(0, count),
     };
-    this.worker.postMessage({ records });
+    this.worker.postMessage({ records, keep: this.rootOnWorker });
     this.expectedBack += count;
     this.inFlight += 1;
     return this.inFlight >= MAX_IN_FLIGHT ? this.whenBelow(MAX_IN_FLIGHT) : undefined;
@@ -119,6 +138,31 @@ export class ParallelLeafHasher {
     const batches = this.taken.splice(0);
     for (const batch of batches) this.handedOut += batch.length / 32;
     return batches;
+  }
+
+  /** With rootOnWorker: hands the worker leaf hashes computed elsewhere (32 bytes each), kept for rootOfKept with those of addColumns. */
+  keepHashes(hashes: Uint8Array): void {
+    if (!this.rootOnWorker) throw new Error("internal: this hasher does not keep hashes for a root");
+    if (hashes.length % 32 !== 0) throw new MerkleDatasetError("leaf hashes are 32 bytes each");
+    if (this.failure !== undefined) throw this.failure;
+    const copy = Uint8Array.from(hashes);
+    this.worker.postMessage({ keep: copy.buffer }, [copy.buffer]);
+  }
+
+  /**
+   * With rootOnWorker: the Merkle root (merkleTree.ts's merkleRootOfSorted over the sorted hashes)
+   * of every leaf queued with addColumns since the last call, computed on the worker after the
+   * leaves queued before; null when there were none. The worker then forgets those hashes.
+   */
+  rootOfKept(): Promise<KeptRoot> {
+    if (!this.rootOnWorker) throw new Error("internal: this hasher does not keep hashes for a root");
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.count > 0) this.dispatch();
+    return new Promise((resolve, reject) => {
+      this.rootWaiters.push({ resolve, reject });
+      this.worker.postMessage({ root: true });
+      this.inFlight += 1;
+    });
   }
 
   /** Waits until every queued leaf is hashed (the worker keeps running). */
@@ -143,6 +187,7 @@ export class ParallelLeafHasher {
   /** Stops the worker (also after a failure: call it in a finally). */
   async close(): Promise<void> {
     this.inFlight = 0;
+    for (const waiter of this.rootWaiters.splice(0)) waiter.reject(new Error("the leaf hashing worker was stopped before it gave the root"));
     await this.worker.terminate();
   }
 
@@ -176,5 +221,6 @@ export class ParallelLeafHasher {
     this.failure ??= error instanceof MerkleDatasetError ? error : new Error(`leaf hashing failed: ${error.message}`);
     this.waiter?.reject(this.failure);
     this.waiter = undefined;
+    for (const waiter of this.rootWaiters.splice(0)) waiter.reject(this.failure);
   }
 }

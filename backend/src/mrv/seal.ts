@@ -5,7 +5,7 @@ import { canonicalDecimalString } from "./decimal";
 import { type Dataset, type DatasetMethodology, DatasetIdSchema, MrvError, getDataset, parseOrThrow } from "./dataset";
 import type { FactorLibrary } from "./factors";
 import { type Hex, type RecordLeaf, recordLeafHash, verifyProof } from "./merkle";
-import { loadKeccak256 } from "./keccak";
+import { type Keccak256, loadKeccak256 } from "./keccak";
 import { type FlatMerkleTree, LeafHashCollector, RecordLeafEncoder, buildFlatTree, hexToBytes32, merkleRootOfSorted, sortLeafHashes } from "./merkleTree";
 import { ParallelLeafHasher } from "./parallelLeafHasher";
 import { CHUNK_RECORDS, type RecordColumns, type StoredRecord, compareText, datasetChunks, decodeChunk, emptyColumns, insertChunk, pushRecord, recordAt, recordByIndex } from "./recordStore";
@@ -26,6 +26,11 @@ import { type FuelConsumption, type QuantificationInputDraft, type Quantificatio
  * hashed now. (Datasets sealed before migration 102 keep their sorted leaves in mrv_dataset_leaves.) Otherwise every record is read, sorted into canonical order, hashed on a worker
  * thread, and the record chunks are rewritten in that order (so that record i of a sealed dataset
  * is found by its position).
+ *
+ * Root: when the dataset's first upload arrived in canonical order, the leaf-hash worker built the
+ * tree of those records while they were ingested and the root was written with them (migration
+ * 103, ingest.ts); while it covers every record (no later upload added any) sealing uses it and
+ * reads no leaf back. Otherwise the root is built from the leaf hashes as above.
  */
 
 async function insertLeafChunk(db: Queryable, datasetId: Hex, firstIndex: number, hashes: Uint8Array): Promise<void> {
@@ -130,6 +135,31 @@ async function sortAndHash(db: Queryable, datasetId: Hex, expected: number): Pro
 function sortedLeafHashes(collector: LeafHashCollector, expected: number): Buffer {
   if (collector.length !== expected) throw new Error(`internal: ${expected} records counted, ${collector.length} read`);
   return collector.sorted();
+}
+
+/**
+ * The root the leaf-hash worker computed while the dataset's records were ingested (migration 103),
+ * when it covers the whole record sequence and every record chunk has its leaf hashes (which
+ * proofs are served from); undefined otherwise.
+ */
+async function rootFromIngestion(db: Queryable, datasetId: Hex, expected: number): Promise<Hex | undefined> {
+  const { rows } = await db.query<{ records_canonical: boolean; leaf_root: Hex | null; leaf_root_count: string | null; unhashed: string }>(
+    `SELECT d.records_canonical, d.leaf_root, d.leaf_root_count::text AS leaf_root_count,
+       (SELECT count(*) FROM mrv_record_chunks c WHERE c.dataset_id = d.id
+          AND NOT EXISTS (SELECT 1 FROM mrv_leaf_chunks l WHERE l.dataset_id = c.dataset_id AND l.first_index = c.first_index))::text AS unhashed
+     FROM mrv_datasets d WHERE d.id = $1`,
+    [datasetId],
+  );
+  const row = rows[0];
+  if (!row.records_canonical || row.leaf_root === null || Number(row.leaf_root_count) !== expected || row.unhashed !== "0") return undefined;
+  return row.leaf_root;
+}
+
+/** The root from the leaf hashes: read back (those missing hashed now), or, for a sequence not in canonical order, sorted, rewritten and hashed. */
+async function rootFromLeaves(db: Queryable, datasetId: Hex, expected: number, keccak: Keccak256): Promise<Hex> {
+  const { rows: sequence } = await db.query<{ records_canonical: boolean }>(`SELECT records_canonical FROM mrv_datasets WHERE id = $1`, [datasetId]);
+  const sorted = sortedLeafHashes(sequence[0].records_canonical ? await canonicalLeafHashes(db, datasetId, expected) : await sortAndHash(db, datasetId, expected), expected);
+  return merkleRootOfSorted(sorted, keccak);
 }
 
 interface ParameterTotal {
@@ -255,9 +285,8 @@ export async function sealDataset(pool: pg.Pool, input: { datasetId: string; lib
       throw new MrvError("QUANTIFICATION_FAILED", `dataset ${datasetId} cannot be quantified: ${(error as Error).message}`);
     }
     const keccak = await loadKeccak256();
-    const { rows: sequence } = await db.query<{ records_canonical: boolean }>(`SELECT records_canonical FROM mrv_datasets WHERE id = $1`, [datasetId]);
-    const sorted = sortedLeafHashes(sequence[0].records_canonical ? await canonicalLeafHashes(db, datasetId, dataset.recordCount) : await sortAndHash(db, datasetId, dataset.recordCount), dataset.recordCount);
-    const tree = { root: merkleRootOfSorted(sorted, keccak), length: dataset.recordCount };
+    const root = (await rootFromIngestion(db, datasetId, dataset.recordCount)) ?? (await rootFromLeaves(db, datasetId, dataset.recordCount, keccak));
+    const tree = { root, length: dataset.recordCount };
     const quantification = { ...result, notes };
     await db.query(
       `UPDATE mrv_datasets SET status = 'sealed', records_canonical = true, merkle_root = $2, quantification = $3::jsonb, net_reductions_tco2e = $4, sealed_at = now() WHERE id = $1`,
