@@ -481,8 +481,12 @@ class RecordSink {
     this.datasetIdBytes = hexToBytes32(state.dataset.id);
   }
 
-  /** Accepts a normalized reading: stored, a duplicate (counted) or a conflict (returned, to quarantine). */
-  async add(record: NormalizedRecord, timeMs: number): Promise<QuarantinedRow | undefined> {
+  /**
+   * Accepts a normalized reading: stored, a duplicate (counted) or a conflict (returned, to
+   * quarantine). A promise (to await before the next reading) only when a chunk is written or the
+   * index is built.
+   */
+  add(record: NormalizedRecord, timeMs: number): QuarantinedRow | undefined | Promise<QuarantinedRow | undefined> {
     if (this.keys === undefined) {
       const lastRecord = this.lastRecord;
       const last = this.last;
@@ -497,19 +501,21 @@ class RecordSink {
         this.last = undefined;
         this.lastRecord = record;
         this.lastTimeMs = timeMs;
-        await this.append(record, timeMs);
-        return undefined;
+        return this.append(record, timeMs);
       }
       if (order === 0 && this.lastRecord !== undefined) return this.repeated(record, knownOf(this.lastRecord));
-      await this.switchToIndex();
+      return this.switchToIndex().then(() => this.addIndexed(record, timeMs));
     }
+    return this.addIndexed(record, timeMs);
+  }
+
+  private addIndexed(record: NormalizedRecord, timeMs: number): QuarantinedRow | undefined | Promise<undefined> {
     const keys = this.keys as Map<string, KnownReading>;
     const key = keyOf(record.sensorId, record.parameter, timeMs);
     const earlier = keys.get(key);
     if (earlier !== undefined) return this.repeated(record, earlier);
     keys.set(key, knownOf(record));
-    await this.append(record, timeMs);
-    return undefined;
+    return this.append(record, timeMs);
   }
 
   private repeated(record: NormalizedRecord, earlier: KnownReading): QuarantinedRow | undefined {
@@ -520,7 +526,8 @@ class RecordSink {
     return conflict(record, `${earlier.quantity} ${earlier.unit} (from ${earlier.file} row ${earlier.row})`);
   }
 
-  private async append(record: NormalizedRecord, timeMs: number): Promise<void> {
+  /** Adds the reading to the pending chunk; a promise when the chunk is full and being written. */
+  private append(record: NormalizedRecord, timeMs: number): Promise<undefined> | undefined {
     const page = record.source.page ?? null;
     const columns = this.pending;
     columns.uploadId.push(this.state.uploadId);
@@ -563,7 +570,8 @@ class RecordSink {
     if (timeMs < this.firstMs) this.firstMs = timeMs;
     if (timeMs > this.lastMs) this.lastMs = timeMs;
 
-    if (columns.timeMs.length >= CHUNK_RECORDS) await this.flush();
+    if (columns.timeMs.length >= CHUNK_RECORDS) return this.flush().then(() => undefined);
+    return undefined;
   }
 
   private async flush(): Promise<void> {
@@ -801,8 +809,10 @@ export async function ingestFile(pool: pg.Pool, input: IngestFileInput): Promise
             } else {
               const reading = item.reading;
               const timeMs = reading.timestamp.getTime();
-              const location = { file: reading.file, row: reading.row, ...(reading.page === undefined ? {} : { page: reading.page }) };
+              // made only for a quarantined reading: this runs for every row
+              const locationOf = () => ({ file: reading.file, row: reading.row, ...(reading.page === undefined ? {} : { page: reading.page }) });
               if (timeMs < period.from || timeMs >= period.until) {
+                const location = locationOf();
                 quarantine.push({
                   ...location,
                   raw: `${reading.sensorId} ${reading.parameter} ${reading.timestamp.toISOString()} ${reading.value} ${reading.unit}`,
@@ -813,6 +823,7 @@ export async function ingestFile(pool: pg.Pool, input: IngestFileInput): Promise
                 try {
                   record = normalizeReading(reading, sha256);
                 } catch (error) {
+                  const location = locationOf();
                   quarantine.push({
                     ...location,
                     raw: `${reading.sensorId} ${reading.parameter} ${reading.timestamp.toISOString()} ${reading.value} ${reading.unit}`,
@@ -820,7 +831,9 @@ export async function ingestFile(pool: pg.Pool, input: IngestFileInput): Promise
                   });
                 }
                 if (record !== undefined) {
-                  const clash = await sink.add(record, timeMs);
+                  // a promise only when the sink writes (a full chunk) or builds its index: no await per row
+                  let clash = sink.add(record, timeMs);
+                  if (clash instanceof Promise) clash = await clash;
                   if (clash !== undefined) quarantine.push(clash);
                 }
               }

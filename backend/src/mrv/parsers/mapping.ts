@@ -145,17 +145,23 @@ function compileMapping(input: SourceMappingInput | SourceMapping): CompiledMapp
   return { mapping, parseTimestamp: timestampParser(mapping.timestamp.format, mapping.timestamp.utcOffset), knownUnits: new Map() };
 }
 
+/** One row being mapped; one context is reused from row to row (mapRow runs for every row). */
 interface RowContext {
-  readonly row: SourceRow;
+  row: SourceRow;
   readonly compiled: CompiledMapping;
-  readonly resolved: Resolved;
-  readonly location: { file: string; row: number; page?: number };
-  readonly errors: RowError[];
+  resolved: Resolved;
+  /** The row's errors; undefined while there are none. */
+  errors: RowError[] | undefined;
+}
+
+function locationOf(row: SourceRow): { file: string; row: number; page?: number } {
+  return row.page === undefined ? { file: row.file, row: row.row } : { file: row.file, row: row.row, page: row.page };
 }
 
 function fail(ctx: RowContext, field: FieldName, expected: string, got: string): void {
   const ref = columnOf(ctx.compiled.mapping, field);
-  ctx.errors.push({ ...ctx.location, column: ref === undefined ? field : columnLabel(ref), expected, got });
+  ctx.errors ??= [];
+  ctx.errors.push({ ...locationOf(ctx.row), column: ref === undefined ? field : columnLabel(ref), expected, got });
 }
 
 function cellOf(ctx: RowContext, field: FieldName): RawCell | undefined {
@@ -227,16 +233,16 @@ function unitOf(ctx: RowContext): string | undefined {
 }
 
 /** Validates and interprets one row: accepted, or quarantined with every error found. */
-function mapRow(row: SourceRow, compiled: CompiledMapping, resolved: Resolved): MappedItem {
-  const location = row.page === undefined ? { file: row.file, row: row.row } : { file: row.file, row: row.row, page: row.page };
-  const ctx: RowContext = { row, compiled, resolved, location, errors: [] };
+function mapRow(row: SourceRow, ctx: RowContext): MappedItem {
+  ctx.row = row;
+  ctx.errors = undefined;
   const timestamp = timestampOf(ctx);
   const value = valueOf(ctx);
   const unit = unitOf(ctx);
   const sensorId = textOf(ctx, "sensorId");
   const parameter = textOf(ctx, "parameter");
   if (timestamp === undefined || value === undefined || unit === undefined || sensorId === undefined || parameter === undefined) {
-    return { kind: "quarantined", quarantined: { ...location, raw: rawText(row), errors: ctx.errors } };
+    return { kind: "quarantined", quarantined: { ...locationOf(row), raw: rawText(row), errors: ctx.errors ?? [] } };
   }
   const reading: Reading =
     row.page === undefined
@@ -255,7 +261,7 @@ function createItemMapper(mappingInput: SourceMappingInput | SourceMapping): (it
   const compiled = compileMapping(mappingInput);
   const { mapping } = compiled;
   let lastHeader: readonly string[] | undefined;
-  let resolved: Resolved = {};
+  const ctx: RowContext = { row: undefined as unknown as SourceRow, compiled, resolved: {}, errors: undefined };
   const requireColumns = (file: string, header: readonly string[]): Resolved => {
     const columns = resolveColumns(mapping, header);
     if (columns.missing.length > 0) {
@@ -273,10 +279,10 @@ function createItemMapper(mappingInput: SourceMappingInput | SourceMapping): (it
       return undefined;
     }
     if (item.header !== lastHeader) {
-      resolved = item.headerScope === "file" ? requireColumns(item.file, item.header) : resolveColumns(mapping, item.header).resolved;
+      ctx.resolved = item.headerScope === "file" ? requireColumns(item.file, item.header) : resolveColumns(mapping, item.header).resolved;
       lastHeader = item.header;
     }
-    return mapRow(item, compiled, resolved);
+    return mapRow(item, ctx);
   };
 }
 
