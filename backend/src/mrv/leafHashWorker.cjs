@@ -5,8 +5,10 @@
  * tsx, vitest or compiled code. Messages in, processed in order:
  *  - { data: ArrayBuffer of ABI-encoded leaves back to back, offsets: ArrayBuffer of count + 1
  *    uint32 boundaries, count } (leaves encoded by the caller);
- *  - { records: { datasetId: Uint8Array(32), firstIndex, sensorId[], parameter[], timeMs[],
- *    quantity[], unit[] }, keep?: boolean } (leaves encoded here: the same encoding as
+ *  - { records: { datasetId: Uint8Array(32), firstIndex, count, words: string[], sensorId,
+ *    parameter, unit: Uint32Array codes into words, timeMs: Float64Array, quantities: the
+ *    quantities concatenated, quantityLengths: Uint32Array of their lengths }, keep?: boolean }
+ *    (leaves encoded here: the same encoding as
  *    merkleTree.ts's RecordLeafEncoder, which the tests compare); with keep, the worker also keeps
  *    the hashes for a later { root: true };
  *  - { keep: ArrayBuffer of 32-byte hashes }: hashes computed elsewhere, kept for the next root;
@@ -25,20 +27,18 @@ const { createKeccak } = require("hash-wasm");
 const WORD = 32;
 const HEAD_WORDS = 7;
 const TWO_POW_32 = 2 ** 32;
-/** Encoded strings kept per encoder (sensor ids, parameters, units repeat leaf after leaf). */
-const SEGMENT_CACHE = 4096;
 
 /**
  * abi.encode(bytes32 datasetId, uint256 index, string sensorId, string parameter, uint64 timestampMs,
  * string quantity, string unit) into a reused buffer. The head words other than the dataset id only
  * ever hold these uint values, so their high bytes stay zero; a string's tail (length word, bytes,
- * zero padding) is copied from a cache for the repeating fields.
+ * zero padding) is copied from a segment made once per batch for the repeating fields (sensor,
+ * parameter, unit), and the quantity is written byte by byte when it is ASCII.
  */
 function leafEncoder(datasetId) {
   let buffer = Buffer.alloc(4096);
   const id = Buffer.from(datasetId);
   id.copy(buffer, 0);
-  const segments = new Map();
   /** Low 8 bytes of the word at `offset` (the high 24 are zero). */
   const uintLow = (offset, value) => {
     const high = Math.floor(value / TWO_POW_32);
@@ -63,48 +63,37 @@ function leafEncoder(datasetId) {
     segment.set(bytes, WORD);
     return segment;
   };
-  const cached = (text) => {
-    let segment = segments.get(text);
-    if (segment === undefined) {
-      if (segments.size >= SEGMENT_CACHE) segments.clear();
-      segment = segmentOf(text);
-      segments.set(text, segment);
-    }
-    return segment;
-  };
   const string = (head, tail, segment) => {
     uintLow(head * WORD, tail);
     buffer.set(segment, tail);
     return tail + segment.length;
   };
-  /** A string written in place: ASCII byte by byte (quantities are short decimals), else through Buffer.write. */
-  const direct = (head, tail, text) => {
+  /** The quantity `text.slice(from, to)` written in place, without making the string when it is ASCII. */
+  const directSlice = (head, tail, text, from, to) => {
     uintLow(head * WORD, tail);
     const b = buffer;
-    const n = text.length;
-    let length = n;
-    let ascii = n <= 64;
-    if (ascii) {
-      for (let i = 0; i < n; i++) {
-        const c = text.charCodeAt(i);
-        if (c > 0x7f) {
-          ascii = false;
-          break;
-        }
-        b[tail + WORD + i] = c;
+    const n = to - from;
+    let ascii = true;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(from + i);
+      if (c > 0x7f) {
+        ascii = false;
+        break;
       }
+      b[tail + WORD + i] = c;
     }
-    if (!ascii) length = b.write(text, tail + WORD, "utf8");
+    const length = ascii ? n : b.write(text.slice(from, to), tail + WORD, "utf8");
     b.fill(0, tail, tail + WORD);
     uintLow(tail, length);
     const end = tail + WORD + Math.ceil(length / WORD) * WORD;
     for (let i = tail + WORD + length; i < end; i++) b[i] = 0;
     return end;
   };
-  return (index, sensorId, parameter, timestampMs, quantity, unit) => {
+  /** A leaf whose strings come as segments (see segmentOf) and a quantity slice of `quantities`. */
+  const encodeCoded = (index, sensorSegment, parameterSegment, timestampMs, quantities, from, to, unitSegment) => {
     if (!Number.isSafeInteger(index) || index < 0) throw new Error(`invalid leaf index ${index}`);
     if (!Number.isSafeInteger(timestampMs) || timestampMs < 0) throw new Error(`timestamp ${timestampMs} cannot be encoded as uint64 milliseconds`);
-    const bound = (HEAD_WORDS + 8) * WORD + 3 * (sensorId.length + parameter.length + quantity.length + unit.length);
+    const bound = (HEAD_WORDS + 8) * WORD + sensorSegment.length + parameterSegment.length + unitSegment.length + 3 * (to - from);
     if (bound > buffer.length) {
       buffer = Buffer.alloc(2 * bound);
       id.copy(buffer, 0);
@@ -112,12 +101,13 @@ function leafEncoder(datasetId) {
     uintLow(WORD, index);
     uintLow(4 * WORD, timestampMs);
     let tail = HEAD_WORDS * WORD;
-    tail = string(2, tail, cached(sensorId));
-    tail = string(3, tail, cached(parameter));
-    tail = direct(5, tail, quantity);
-    tail = string(6, tail, cached(unit));
+    tail = string(2, tail, sensorSegment);
+    tail = string(3, tail, parameterSegment);
+    tail = directSlice(5, tail, quantities, from, to);
+    tail = string(6, tail, unitSegment);
     return buffer.subarray(0, tail);
   };
+  return { encodeCoded, segmentOf };
 }
 
 /**
@@ -277,12 +267,12 @@ const ready = createKeccak(256);
 let queue = Promise.resolve();
 /** Hashes kept for the next root message. */
 let kept = new HashStore();
-let encoders = { datasetId: undefined, encode: undefined };
+let encoders = { datasetId: undefined, encoder: undefined };
 
 function encoderFor(datasetId) {
   const id = Buffer.from(datasetId);
-  if (encoders.datasetId === undefined || !encoders.datasetId.equals(id)) encoders = { datasetId: id, encode: leafEncoder(id) };
-  return encoders.encode;
+  if (encoders.datasetId === undefined || !encoders.datasetId.equals(id)) encoders = { datasetId: id, encoder: leafEncoder(id) };
+  return encoders.encoder;
 }
 
 parentPort.on("message", (message) => {
@@ -309,9 +299,16 @@ parentPort.on("message", (message) => {
       }
       if (message.records !== undefined) {
         const r = message.records;
-        const encode = encoderFor(r.datasetId);
-        const out = new Uint8Array(r.timeMs.length * 32);
-        for (let i = 0; i < r.timeMs.length; i++) leafHash(encode(r.firstIndex + i, r.sensorId[i], r.parameter[i], r.timeMs[i], r.quantity[i], r.unit[i]), out, i * 32);
+        const { encodeCoded, segmentOf } = encoderFor(r.datasetId);
+        const segments = r.words.map(segmentOf);
+        const out = new Uint8Array(r.count * 32);
+        let at = 0;
+        for (let i = 0; i < r.count; i++) {
+          const to = at + r.quantityLengths[i];
+          leafHash(encodeCoded(r.firstIndex + i, segments[r.sensorId[i]], segments[r.parameter[i]], r.timeMs[i], r.quantities, at, to, segments[r.unit[i]]), out, i * 32);
+          at = to;
+        }
+        if (at !== r.quantities.length) throw new Error("internal: quantity lengths do not add up");
         if (message.keep === true) {
           kept.append(out);
         }

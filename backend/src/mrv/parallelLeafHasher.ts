@@ -24,6 +24,33 @@ export interface LeafColumns {
   readonly unit: readonly string[];
 }
 
+/** Codes of the distinct strings of some columns (a handful of sensors, parameters, units). */
+class WordCodes {
+  readonly words: string[] = [];
+  private readonly index = new Map<string, number>();
+
+  codes(values: readonly string[], count: number): Uint32Array<ArrayBuffer> {
+    const out = new Uint32Array(count);
+    let last: string | undefined;
+    let lastCode = 0;
+    for (let i = 0; i < count; i++) {
+      const word = values[i];
+      if (word !== last) {
+        let code = this.index.get(word);
+        if (code === undefined) {
+          code = this.words.length;
+          this.words.push(word);
+          this.index.set(word, code);
+        }
+        last = word;
+        lastCode = code;
+      }
+      out[i] = lastCode;
+    }
+    return out;
+  }
+}
+
 /** The Merkle root of the leaves a worker kept, and how many there were. */
 export interface KeptRoot {
   readonly root: Uint8Array | null;
@@ -117,16 +144,29 @@ export class ParallelLeafHasher {
     if (this.count > 0) this.dispatch();
     const count = columns.timeMs.length;
     if (count === 0) return undefined;
+    // sent compactly (structured cloning thousands of strings costs both threads more than the
+    // hashing saves): the repeating columns as dictionary codes, the quantities as one string
+    // with their lengths, the times as doubles; the typed arrays are transferred, not copied
+    const words = new WordCodes();
+    const sensorId = words.codes(columns.sensorId, count);
+    const parameter = words.codes(columns.parameter, count);
+    const unit = words.codes(columns.unit, count);
+    const quantityLengths = new Uint32Array(count);
+    for (let i = 0; i < count; i++) quantityLengths[i] = columns.quantity[i].length;
+    const timeMs = Float64Array.from(columns.timeMs.length === count ? columns.timeMs : columns.timeMs.slice(0, count));
     const records = {
       datasetId: this.datasetId,
       firstIndex,
-      sensorId: columns.sensorId.slice(0, count),
-      parameter: columns.parameter.slice(0, count),
-      timeMs: columns.timeMs.slice(0, count),
-      quantity: columns.quantity.slice(0, count),
-      unit: columns.unit.slice(0, count),
+      count,
+      words: words.words,
+      sensorId,
+      parameter,
+      unit,
+      timeMs,
+      quantities: (columns.quantity.length === count ? columns.quantity : columns.quantity.slice(0, count)).join(""),
+      quantityLengths,
     };
-    this.worker.postMessage({ records, keep: this.rootOnWorker });
+    this.worker.postMessage({ records, keep: this.rootOnWorker }, [sensorId.buffer, parameter.buffer, unit.buffer, timeMs.buffer, quantityLengths.buffer]);
     this.expectedBack += count;
     this.inFlight += 1;
     return this.inFlight >= MAX_IN_FLIGHT ? this.whenBelow(MAX_IN_FLIGHT) : undefined;
