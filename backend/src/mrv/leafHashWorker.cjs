@@ -112,8 +112,8 @@ function leafEncoder(datasetId) {
 
 /**
  * Hashes kept for a root: appended in segments of SEGMENT hashes (no large copies as it grows),
- * then sorted in place and turned into the tree's root in place, so a million leaves cost their
- * 32 MB plus 12 MB of sort keys and positions on this thread.
+ * then ranked (not moved) and turned into the tree's root in place, so a million leaves cost
+ * their 32 MB plus 16 MB of sort keys and positions on this thread.
  */
 const SEGMENT_BITS = 15;
 const SEGMENT = 2 ** SEGMENT_BITS;
@@ -170,8 +170,11 @@ class HashStore {
     for (let k = 0; k < WORD; k++) x[a + k] = from[at + k];
   }
 
-  /** Sorts the hashes by byte order (merkleTree.ts's sortLeafHashes: 4-byte prefix and position as one native sort key, ties by the whole hash), in place. */
-  sort() {
+  /**
+   * The positions of the hashes in byte order (merkleTree.ts's sortLeafHashes: 4-byte prefix and
+   * position as one native sort key, ties by the whole hash); the hashes stay where they are.
+   */
+  sortedOrder() {
     const n = this.length;
     const order = new Uint32Array(n);
     const prefixes = new Uint32Array(n);
@@ -201,41 +204,15 @@ class HashStore {
       if (end - start > 1) order.subarray(start, end).sort((a, b) => this.compare(a, b));
       start = end;
     }
-    // position i takes hash order[i]: follow each cycle of the permutation once
-    const temp = new Uint8Array(WORD);
-    const DONE = 0xffffffff;
-    for (let i = 0; i < n; i++) {
-      if (order[i] === DONE || order[i] === i) continue;
-      this.read(i, temp, 0);
-      let j = i;
-      for (;;) {
-        const from = order[j];
-        order[j] = DONE;
-        if (from === i) {
-          this.write(j, temp, 0);
-          break;
-        }
-        this.copy(from, j);
-        j = from;
-      }
-    }
-  }
-
-  /** Copies hash i over hash j. */
-  copy(i, j) {
-    const x = this.segments[i >>> SEGMENT_BITS];
-    const y = this.segments[j >>> SEGMENT_BITS];
-    const a = (i & SEGMENT_MASK) * WORD;
-    const b = (j & SEGMENT_MASK) * WORD;
-    for (let k = 0; k < WORD; k++) y[b + k] = x[a + k];
+    return order;
   }
 
   /**
-   * merkleTree.ts's merkleRootOfSorted over the sorted hashes, in place: inner node i of the flat
-   * tree (children 2i+1, 2i+2; leaf position p is sorted hash 2n-2-p) goes to slot n-2-i, whose
-   * leaf was already used (by inner node n-2-floor(slot/2), computed no later), and inner children
-   * sit in lower slots, written earlier and not overwritten since. The hashes are consumed. Null
-   * for no hashes.
+   * merkleTree.ts's merkleRootOfSorted over the hashes in byte order, computed in place: leaf
+   * position p of the flat tree is the (2n-2-p)-th hash in byte order, found through `order`;
+   * inner node i (children 2i+1, 2i+2) is written over the (n-2-i)-th, which an earlier node
+   * (n-2-floor((n-2-i)/2), no later than i) already used, and inner children sit at lower ranks,
+   * written earlier and not overwritten since. The hashes are consumed. Null for no hashes.
    */
   rootInPlace(keccak) {
     const n = this.length;
@@ -245,18 +222,19 @@ class HashStore {
       this.read(0, root, 0);
       return root;
     }
+    const order = this.sortedOrder();
     const pair = new Uint8Array(2 * WORD);
     for (let i = n - 2; i >= 0; i--) {
       const l = 2 * i + 1;
       const r = 2 * i + 2;
-      const lAt = l < n - 1 ? n - 2 - l : 2 * n - 2 - l;
-      const rAt = r < n - 1 ? n - 2 - r : 2 * n - 2 - r;
+      const lAt = order[l < n - 1 ? n - 2 - l : 2 * n - 2 - l];
+      const rAt = order[r < n - 1 ? n - 2 - r : 2 * n - 2 - r];
       const leftFirst = this.compare(lAt, rAt) <= 0;
       this.read(lAt, pair, leftFirst ? 0 : WORD);
       this.read(rAt, pair, leftFirst ? WORD : 0);
-      this.write(n - 2 - i, keccak.init().update(pair).digest("binary"), 0);
+      this.write(order[n - 2 - i], keccak.init().update(pair).digest("binary"), 0);
     }
-    this.read(n - 2, root, 0);
+    this.read(order[n - 2], root, 0);
     return root;
   }
 }
@@ -290,7 +268,6 @@ parentPort.on("message", (message) => {
       if (message.root === true) {
         const store = kept;
         kept = new HashStore();
-        store.sort();
         const root = store.rootInPlace(keccak);
         const count = store.length;
         if (root === null) parentPort.postMessage({ root: null, count });
