@@ -10,7 +10,7 @@ import { type Dataset, DatasetIdSchema, MrvError, getDataset, parseOrThrow } fro
 import { CsvOptionsSchema, readCsvRowBatches } from "./parsers/csv";
 import { sha256OfBytes, sha256OfFile } from "./parsers/contentHash";
 import { JsonOptionsSchema, JsonSourceError, readJsonRows, readNdjsonRows } from "./parsers/json";
-import { type QuarantinedRow, type SourceMappingInput, SourceMappingError, mapSourceRowBatches, parseSourceMapping } from "./parsers/mapping";
+import { type QuarantinedRow, type Reading, type SourceMappingInput, SourceMappingError, mapSourceRowBatches, parseSourceMapping } from "./parsers/mapping";
 import { type OcrEngine, OcrError, readImageRows } from "./parsers/ocr";
 import { PdfSourceError, readPdfRows } from "./parsers/pdf";
 import { readPdfRowsWithOcr } from "./parsers/scannedPdf";
@@ -717,6 +717,11 @@ function conflict(record: NormalizedRecord, existing: string): QuarantinedRow {
   };
 }
 
+/** Where a reading came from (made only for a quarantined reading, not for every row). */
+function locationOf(reading: Reading): { file: string; row: number; page?: number } {
+  return { file: reading.file, row: reading.row, ...(reading.page === undefined ? {} : { page: reading.page }) };
+}
+
 function describeError(error: unknown): string {
   if (error instanceof z.ZodError) return error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
   return (error as Error).message;
@@ -809,10 +814,8 @@ export async function ingestFile(pool: pg.Pool, input: IngestFileInput): Promise
             } else {
               const reading = item.reading;
               const timeMs = reading.timestamp.getTime();
-              // made only for a quarantined reading: this runs for every row
-              const locationOf = () => ({ file: reading.file, row: reading.row, ...(reading.page === undefined ? {} : { page: reading.page }) });
               if (timeMs < period.from || timeMs >= period.until) {
-                const location = locationOf();
+                const location = locationOf(reading);
                 quarantine.push({
                   ...location,
                   raw: `${reading.sensorId} ${reading.parameter} ${reading.timestamp.toISOString()} ${reading.value} ${reading.unit}`,
@@ -823,7 +826,7 @@ export async function ingestFile(pool: pg.Pool, input: IngestFileInput): Promise
                 try {
                   record = normalizeReading(reading, sha256);
                 } catch (error) {
-                  const location = locationOf();
+                  const location = locationOf(reading);
                   quarantine.push({
                     ...location,
                     raw: `${reading.sensorId} ${reading.parameter} ${reading.timestamp.toISOString()} ${reading.value} ${reading.unit}`,
