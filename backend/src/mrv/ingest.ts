@@ -369,7 +369,8 @@ async function sequenceStateOf(db: Queryable, datasetId: string): Promise<Sequen
  */
 class SeriesPoints {
   private size = 0;
-  private rows: Float64Array = new Float64Array(1024);
+  /** Source rows: 32-bit while they fit (a file of up to 4 GB), doubles after. */
+  private rows: Uint32Array | Float64Array = new Uint32Array(1024);
   private times: Float64Array = new Float64Array(1024);
   private numbers: Float64Array | undefined = new Float64Array(1024);
   private texts: string[] | undefined;
@@ -388,6 +389,7 @@ class SeriesPoints {
       if (this.numbers !== undefined) this.numbers = grow(this.numbers);
     }
     const i = this.size;
+    if (row > 0xffffffff && this.rows instanceof Uint32Array) this.rows = Float64Array.from(this.rows);
     this.rows[i] = row;
     this.times[i] = timeMs;
     if (this.numbers !== undefined && quantity.length <= 16 && SMALL_INTEGER.test(quantity)) {
@@ -422,8 +424,8 @@ class SeriesPoints {
 
 const SMALL_INTEGER = /^-?[0-9]{1,15}$/;
 
-function grow(array: Float64Array): Float64Array {
-  const grown = new Float64Array(array.length * 2);
+function grow<T extends Float64Array | Uint32Array>(array: T): T {
+  const grown = new (array.constructor as new (length: number) => T)(array.length * 2);
   grown.set(array);
   return grown;
 }
@@ -599,6 +601,8 @@ class RecordSink {
       const chunk = this.hashedChunks.shift();
       if (chunk === undefined || hashes.length !== chunk.count * 32) throw new Error("internal: leaf hashes do not match their record chunk");
       await this.db.query(`INSERT INTO mrv_leaf_chunks (dataset_id, first_index, hashes) VALUES ($1, $2, $3)`, [this.state.dataset.id, chunk.firstIndex, Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength)]);
+      // written: the worker reuses the buffer for a later chunk
+      this.hasher.recycle(hashes);
     }
   }
 

@@ -12,6 +12,9 @@
  *    merkleTree.ts's RecordLeafEncoder, which the tests compare); with keep, the worker also keeps
  *    the hashes for a later { root: true };
  *  - { keep: ArrayBuffer of 32-byte hashes }: hashes computed elsewhere, kept for the next root;
+ *  - { recycle: ArrayBuffer }: a buffer of hashes sent earlier, which the caller no longer needs:
+ *    reused for a later batch of the same size, so the caller's thread is not left with dead
+ *    buffers waiting for a full garbage collection;
  *  - { root: true }: the Merkle root over every hash kept since the last root message (sorted by
  *    byte order, the flat tree of merkleTree.ts: sortLeafHashes then merkleRootOfSorted, which the
  *    tests compare), computed here so that the caller's thread does not have to; the kept hashes
@@ -113,7 +116,7 @@ function leafEncoder(datasetId) {
 /**
  * Hashes kept for a root: appended in segments of SEGMENT hashes (no large copies as it grows),
  * then ranked (not moved) and turned into the tree's root in place, so a million leaves cost
- * their 32 MB plus 16 MB of sort keys and positions on this thread.
+ * their 32 MB plus 8 MB of sort keys (then positions) on this thread.
  */
 const SEGMENT_BITS = 15;
 const SEGMENT = 2 ** SEGMENT_BITS;
@@ -176,31 +179,30 @@ class HashStore {
    */
   sortedOrder() {
     const n = this.length;
-    const order = new Uint32Array(n);
-    const prefixes = new Uint32Array(n);
+    let order;
     if (n <= SMALL_SORT) {
       const keys = new Float64Array(n);
       for (let i = 0; i < n; i++) keys[i] = this.prefix(i) * SMALL_SORT + i;
       keys.sort();
+      // the positions go over the keys' own memory: position i (bytes 4i..4i+3) overwrites only
+      // keys already read (key floor(i/2) <= i)
+      order = new Uint32Array(keys.buffer, 0, n);
       for (let i = 0; i < n; i++) {
         const key = keys[i];
-        const prefix = Math.floor(key / SMALL_SORT);
-        prefixes[i] = prefix;
-        order[i] = key - prefix * SMALL_SORT;
+        order[i] = key - Math.floor(key / SMALL_SORT) * SMALL_SORT;
       }
     } else {
       const keys = new BigUint64Array(n);
       for (let i = 0; i < n; i++) keys[i] = (BigInt(this.prefix(i)) << 32n) | BigInt(i);
       keys.sort();
-      for (let i = 0; i < n; i++) {
-        order[i] = Number(keys[i] & 0xffffffffn);
-        prefixes[i] = Number(keys[i] >> 32n);
-      }
+      order = new Uint32Array(keys.buffer, 0, n);
+      for (let i = 0; i < n; i++) order[i] = Number(keys[i] & 0xffffffffn);
     }
+    // runs with the same 4-byte prefix: order them by the whole hash
     for (let start = 0; start < n; ) {
-      const prefix = prefixes[start];
+      const prefix = this.prefix(order[start]);
       let end = start + 1;
-      while (end < n && prefixes[end] === prefix) end++;
+      while (end < n && this.prefix(order[end]) === prefix) end++;
       if (end - start > 1) order.subarray(start, end).sort((a, b) => this.compare(a, b));
       start = end;
     }
@@ -245,6 +247,9 @@ const ready = createKeccak(256);
 let queue = Promise.resolve();
 /** Hashes kept for the next root message. */
 let kept = new HashStore();
+/** Buffers of hashes the caller handed back (recycle), reused for the next batches of the same size. */
+const recycled = [];
+const MAX_RECYCLED = 16;
 let encoders = { datasetId: undefined, encoder: undefined };
 
 function encoderFor(datasetId) {
@@ -261,6 +266,10 @@ parentPort.on("message", (message) => {
       out.set(keccak.init().update(inner).digest("binary"), at);
     };
     try {
+      if (message.recycle !== undefined) {
+        if (recycled.length < MAX_RECYCLED) recycled.push(message.recycle);
+        return;
+      }
       if (message.keep !== undefined && message.records === undefined) {
         kept.append(new Uint8Array(message.keep));
         return;
@@ -278,7 +287,8 @@ parentPort.on("message", (message) => {
         const r = message.records;
         const { encodeCoded, segmentOf } = encoderFor(r.datasetId);
         const segments = r.words.map(segmentOf);
-        const out = new Uint8Array(r.count * 32);
+        const spare = recycled.pop();
+        const out = spare !== undefined && spare.byteLength === r.count * 32 ? new Uint8Array(spare) : new Uint8Array(r.count * 32);
         let at = 0;
         for (let i = 0; i < r.count; i++) {
           const to = at + r.quantityLengths[i];

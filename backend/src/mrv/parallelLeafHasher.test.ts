@@ -149,6 +149,35 @@ describe("parallel leaf hashing", () => {
     }
   });
 
+  it("reuses the buffers handed back (recycle) for later batches, with the right hashes in them", async () => {
+    const keccak = await loadKeccak256();
+    const id = new Uint8Array(32).fill(3);
+    const encoder = new RecordLeafEncoder(id);
+    const hasher = new ParallelLeafHasher(id, 1, { keep: false });
+    try {
+      const batch = (first: number) => ({
+        sensorId: Array.from({ length: 50 }, (_, i) => `S-${(first + i) % 7}`),
+        parameter: Array.from({ length: 50 }, () => "EG_export"),
+        timeMs: Array.from({ length: 50 }, (_, i) => 1_704_067_200_000 + (first + i) * 60_000),
+        quantity: Array.from({ length: 50 }, (_, i) => String((first + i) * 3_600_000)),
+        unit: Array.from({ length: 50 }, () => "J"),
+      });
+      for (let round = 0; round < 4; round++) {
+        const first = round * 50;
+        const columns = batch(first);
+        await hasher.addColumns(first, columns);
+        await hasher.drain();
+        const [hashes] = hasher.takeHashes();
+        const expected = Buffer.concat(columns.timeMs.map((t, i) => Buffer.from(encoder.hash(keccak, first + i, columns.sensorId[i], columns.parameter[i], t, columns.quantity[i], "J"))));
+        expect(Buffer.from(hashes).equals(expected)).toBe(true);
+        hasher.recycle(hashes);
+        expect(hashes.byteLength).toBe(0); // transferred back to the worker
+      }
+    } finally {
+      await hasher.close();
+    }
+  });
+
   it("refuses a leaf it cannot encode, on the caller's thread", async () => {
     const hasher = new ParallelLeafHasher(new Uint8Array(32));
     try {
