@@ -5,13 +5,15 @@
  */
 import express from "express";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import type { Address, Hex } from "viem";
+import { keccak256, stringToHex, type Address, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { carbonCreditAbi, oracleQuorumAbi } from "../chain/abis";
+import { carbonCreditAbi, oracleQuorumAbi, settlementEscrowAbi } from "../chain/abis";
 import { walletClientFor } from "../chain/clients";
 import { createRegistryAdapter, registryApiBaseUrl, type RegistryAdapter } from "../registry";
 import { DEFAULT_PLATFORM_CUSTODY_ACCOUNT_IDS, type RunningRegistrySimulator } from "../registry/simulator";
 import { seedHolding, startTestSimulator, type SimulatorClient } from "../registry/simulator/testing";
+import { toBatchInfo } from "../domain";
+import { settlementActions, type LockedTrade } from "../settlement/testSupport";
 import { ledgerActions, startTestChain, testRef, type TestChain } from "../testing";
 import { collectQuorum, collectQuorums, QuorumNotReachedError, type QuorumRequest } from "./aggregator";
 import { createOracleNode } from "./node";
@@ -277,6 +279,104 @@ describe("tokenization through the oracle quorum", () => {
       }
     });
   });
+});
+
+describe("escrow trade delivery through the oracle quorum", () => {
+  // Seller and buyer of escrow trades, their VERRA accounts, and a tokenized batch of the seller's
+  // registry block: a trade is delivered by transferring part of that block in the registry.
+  const seller = () => chain.users[5];
+  const buyer = () => chain.users[6];
+  let sellerAccount: string;
+  let buyerAccount: string;
+  let sellerBlock: { serial: string; next: bigint };
+  let batchId: bigint;
+
+  beforeAll(async () => {
+    const ledger = ledgerActions(chain);
+    const settle = settlementActions(chain);
+    const { account, issuance } = await seedHolding(client, "VERRA", 1000);
+    sellerAccount = account.id;
+    buyerAccount = (await client.createAccount({ registry: "VERRA", name: "Buyer AG" })).id;
+    sellerBlock = { serial: issuance.serialNumber, next: BigInt(issuance.serialStart) };
+    await ledger.kyc(seller().address);
+    await ledger.kyc(buyer().address);
+    ({ batchId } = await ledger.tokenize(toBatchInfo(verra.toBatch(verra.parseSerial(issuance.serialNumber))), seller().address));
+    await settle.approveEscrow(seller());
+    await settle.fund(buyer(), 10n ** 15n);
+  }, 30_000);
+
+  /** An escrow-mode order of the seller for `quantity`, agreed in full by the buyer: the trade is locked on chain. */
+  async function lockTrade(quantity = 100n): Promise<LockedTrade> {
+    const settle = settlementActions(chain);
+    const order = await settle.order(seller().address, batchId, { mode: "escrow", quantity });
+    return settle.agree(buyer(), order, await settle.sign(seller(), order), quantity);
+  }
+
+  /** Transfers the seller's next `quantity` serials in the registry (one processing cycle). */
+  async function transfer(memo: string, quantity: bigint, accounts: { from?: string; to?: string } = {}) {
+    const first = sellerBlock.next;
+    sellerBlock.next += quantity;
+    const submitted = await verra.submitTransfer({
+      requestId: `transfer-${first}`,
+      serial: sellerBlock.serial,
+      range: { first: String(first), last: String(first + quantity - 1n) },
+      fromAccount: accounts.from ?? sellerAccount,
+      toAccount: accounts.to ?? buyerAccount,
+      memo,
+    });
+    sim.control.tick();
+    return verra.getOperation(submitted.operationId);
+  }
+
+  /** The distinct refusal codes the nodes answer for `operationId` (no quorum is reached). */
+  async function refusals(operationId: string): Promise<string[]> {
+    const refused = await collect(nodes.map((n) => n.url), await quorumRequest(operationId)).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(QuorumNotReachedError);
+    return [...new Set((refused as QuorumNotReachedError).failures.map((f) => f.code ?? f.reason))];
+  }
+
+  it("releases a locked trade on a quorum confirming the registry transfer seller -> buyer: the buyer holds the credits, the seller is paid", async () => {
+    const settle = settlementActions(chain);
+    const locked = await lockTrade(100n);
+    const sellerFunds = await settle.stableBalance(seller().address);
+    const operation = await transfer(`trade ${locked.tradeId}`, 100n);
+    expect(operation).toMatchObject({ status: "COMPLETED", fromAccount: sellerAccount, toAccount: buyerAccount, quantity: "100" });
+
+    const collected = await collect(nodes.map((n) => n.url), await quorumRequest(operation!.operationId));
+    expect(collected.attestation).toMatchObject({ kind: "TradeConfirmation", message: { tradeId: locked.tradeId } });
+    const [result] = await new AttestationSubmitter({ walletClient: submitter(), publicClient: chain.publicClient, deployment: chain.deployment }).submit([
+      { key: "trade", quorum: collected },
+    ]);
+    expect(result).toMatchObject({ key: "trade", status: "applied" });
+    const read = chain.publicClient;
+    expect(await read.readContract({ address: chain.deployment.contracts.credit, abi: carbonCreditAbi, functionName: "balanceOf", args: [buyer().address, batchId] })).toBe(100n);
+    expect(await settle.stableBalance(seller().address)).toBe(sellerFunds + locked.trade.amount - locked.trade.fee);
+    // The trade is over: released trades cannot be released (or refunded) again.
+    await expect(
+      read.simulateContract({ account: buyer(), address: settle.escrow, abi: settlementEscrowAbi, functionName: "refund", args: [locked.trade] }),
+    ).rejects.toThrow();
+  }, 30_000);
+
+  it("refuses a transfer of another quantity than the trade's", async () => {
+    const locked = await lockTrade(100n);
+    const operation = await transfer(`trade ${locked.tradeId}`, 99n);
+    expect(operation).toMatchObject({ status: "COMPLETED", quantity: "99" });
+    expect(await refusals(operation!.operationId)).toEqual(["QUANTITY_MISMATCH"]);
+  }, 30_000);
+
+  it("refuses a transfer the registry rejected", async () => {
+    const locked = await lockTrade(100n);
+    sim.control.rejectNext("transfer", "account under review");
+    const operation = await transfer(`trade ${locked.tradeId}`, 100n);
+    expect(operation).toMatchObject({ status: "REJECTED" });
+    expect(await refusals(operation!.operationId)).toEqual(["TRANSFER_REJECTED"]);
+  }, 30_000);
+
+  it("refuses a transfer whose memo names a trade the escrow never locked", async () => {
+    const operation = await transfer(`trade ${keccak256(stringToHex("no such trade"))}`, 100n);
+    expect(operation).toMatchObject({ status: "COMPLETED" });
+    expect(await refusals(operation!.operationId)).toEqual(["UNKNOWN_ON_CHAIN"]);
+  }, 30_000);
 });
 
 interface NodeAnswer {
