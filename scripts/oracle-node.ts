@@ -1,10 +1,12 @@
 /**
  * One oracle node as its own process (one per operator, each with its own key):
  *
- *   ORACLE_KEY=0x… REGISTRY_SIM_URL=http://127.0.0.1:4010 RPC_URL=http://127.0.0.1:8545 npm run oracle:node
+ *   ORACLE_KEY=0x… REGISTRY_SIM_URL=http://127.0.0.1:4010 RPC_URL=http://127.0.0.1:8545 \
+ *   PLATFORM_API_URL=http://127.0.0.1:8080 npm run oracle:node
  *
  * Reads the registry itself (REGISTRY_SIM_URL) and the chain (RPC_URL, CARBONCLEAR_DEPLOYMENT_FILE)
- * before it signs; serves `POST /v1/attestations`, `GET /health` and `GET /metrics` on
+ * before it signs; asks the platform API (PLATFORM_API_URL) for the registry accounts of a trade's
+ * seller and buyer, and uses an answer only when it matches the wallet's on-chain hash; serves `POST /v1/attestations`, `GET /health` and `GET /metrics` on
  * ORACLE_HOST:ORACLE_PORT. Stops cleanly on SIGINT / SIGTERM. The key is never logged.
  */
 import { pino } from "pino";
@@ -12,6 +14,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { publicClientFor } from "../backend/src/chain/clients";
 import { readDeployment } from "../backend/src/chain/deployment";
 import { describeConfig, loadConfig } from "../backend/src/config";
+import { httpWalletDirectory } from "../backend/src/oracle/walletDirectory";
 import { createSyncMetrics } from "../backend/src/sync/metrics";
 import { startOracleNode } from "../backend/src/sync/platform";
 
@@ -22,6 +25,7 @@ async function main(): Promise<void> {
     config.oracleKey === undefined ? "ORACLE_KEY" : undefined,
     config.registrySimUrl === undefined ? "REGISTRY_SIM_URL" : undefined,
     config.rpcUrl === undefined ? "RPC_URL" : undefined,
+    config.platformApiUrl === undefined ? "PLATFORM_API_URL" : undefined,
   ].filter((v) => v !== undefined);
   if (missing.length > 0) throw new Error(`oracle node: set ${missing.join(", ")}`);
   const key = config.oracleKey!.reveal();
@@ -32,6 +36,7 @@ async function main(): Promise<void> {
     registryUrl: config.registrySimUrl!,
     publicClient: publicClientFor(config.rpcUrl!, deployment.chainId),
     deployment,
+    walletRegistryAccounts: httpWalletDirectory({ apiUrl: config.platformApiUrl! }),
     metrics,
     logger,
     port: config.oraclePort,

@@ -29,6 +29,7 @@
  * | CORS_ORIGINS                 | corsOrigins      | none (comma-separated origins allowed to call the API from a browser) |
  * | ORACLE_PORT                  | oraclePort       | 4100 (`npm run oracle:node`: this node's HTTP port) |
  * | ORACLE_HOST                  | oracleHost       | `127.0.0.1`                              |
+ * | PLATFORM_API_URL             | platformApiUrl   | unset (`npm run oracle:node`: the platform API the node asks for trade parties' registry accounts) |
  * | ORACLE_NODE_URLS             | oracleNodeUrls   | none (comma-separated oracle node URLs the sync worker asks) |
  * | SUBMITTER_KEY                | submitterKey     | unset (32-byte hex key that relays attestations on-chain; needs gas, no role) |
  * | SYNC_PORT                    | syncPort         | 4200 (sync worker: webhook intake and `/metrics`) |
@@ -116,6 +117,11 @@ export interface Config {
   /** HTTP port and interface of an oracle node process. */
   readonly oraclePort: number;
   readonly oracleHost: string;
+  /**
+   * The platform API an oracle node process reads wallets' registry accounts from
+   * (`GET /v1/wallets/:address/registry-accounts`); the node checks each answer against the chain.
+   */
+  readonly platformApiUrl?: string;
   /** Oracle nodes the sync worker collects signatures from. */
   readonly oracleNodeUrls: readonly string[];
   /** Key that relays attestations on-chain (any funded key; no role needed). */
@@ -195,6 +201,7 @@ const envSchema = z.object({
   CARBONCLEAR_DEPLOYMENT_FILE: z.preprocess(unset, z.string().optional()),
   API_PORT: z.preprocess(unset, integerIn(0, 65535).default(8080)),
   REGISTRY_SIM_URL: z.preprocess(unset, httpUrl.optional()),
+  PLATFORM_API_URL: z.preprocess(unset, httpUrl.optional()),
   WEBHOOK_SECRET: z.preprocess(
     unset,
     z
@@ -260,6 +267,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.CARBONCLEAR_DEPLOYMENT_FILE ?? path.join(e.CARBONCLEAR_DATA_DIR, "deployments", `${e.CHAIN_ID}.json`),
     apiPort: e.API_PORT,
     registrySimUrl: e.REGISTRY_SIM_URL,
+    platformApiUrl: e.PLATFORM_API_URL,
     webhookSecret: e.WEBHOOK_SECRET === undefined ? undefined : new Secret(e.WEBHOOK_SECRET),
     oracleKey: e.ORACLE_KEY === undefined ? undefined : new Secret(e.ORACLE_KEY),
     deployerKey: e.DEPLOYER_KEY === undefined ? undefined : new Secret(e.DEPLOYER_KEY),
@@ -297,6 +305,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     databaseUrl: config.databaseUrl === undefined ? undefined : maskUrlPassword(config.databaseUrl),
     testDatabaseUrl: config.testDatabaseUrl === undefined ? undefined : maskUrlPassword(config.testDatabaseUrl),
     rpcUrl: config.rpcUrl === undefined ? undefined : maskUrlPassword(config.rpcUrl),
+    platformApiUrl: config.platformApiUrl === undefined ? undefined : maskUrlPassword(config.platformApiUrl),
     webhookSecret: config.webhookSecret === undefined ? undefined : "[redacted]",
     oracleKey: config.oracleKey === undefined ? undefined : "[redacted]",
     deployerKey: config.deployerKey === undefined ? undefined : "[redacted]",

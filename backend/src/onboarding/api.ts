@@ -16,6 +16,8 @@
  *   POST /v1/onboarding/chain-writes/retry
  *   GET  /v1/sanctions/lists                                      POST /v1/sanctions/lists (import a release)
  *   POST /v1/screening/search                                     top candidates with scores and explanations
+ * Oracle nodes (public):
+ *   GET  /v1/wallets/:address/registry-accounts                   the registry accounts of the wallet's on-chain identity
  */
 import type pg from "pg";
 import type { Address, PublicClient } from "viem";
@@ -33,6 +35,7 @@ import { OnboardingError } from "./workflow/errors";
 import { createIdentityWriter } from "./workflow/identity-writer";
 import { listFilesSchema, readListFiles } from "./workflow/list-import";
 import { registryAccountReader } from "./workflow/registry-reader";
+import { registryAccountsOfWallet } from "./workflow/wallet-accounts";
 import { type ApplicantDetails, OnboardingService } from "./workflow/service";
 
 export interface OnboardingApiDeps {
@@ -67,6 +70,9 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/u;
 const reason = z.strictObject({ reason: z.string().trim().min(1).max(2000) });
 const accountRef = z.strictObject({ registry: z.string().min(1).max(40), accountId: z.string().trim().min(1).max(128) });
 const applicantParams = z.object({ applicantId: z.uuid() });
+const walletParams = z.object({
+  address: z.string().regex(/^0x[0-9a-fA-F]{40}$/, { message: "must be a 20-byte 0x wallet address" }).transform((a) => a.toLowerCase() as Address),
+});
 
 /** Maps workflow errors onto the API's error shape; everything else propagates (500). */
 async function mapped<T>(work: () => Promise<T>): Promise<T> {
@@ -159,6 +165,24 @@ export function onboardingApi(deps: OnboardingApiDeps): ApiModule {
       body: accountRef,
       handler: ({ body, ctx }) =>
         mapped(async () => service.verifyRegistryAccount((await ownApplicant(ctx)).id, body.registry, body.accountId, sessionAddress(ctx).toLowerCase())),
+    }),
+
+    // ------------------------------------------------------------- oracle nodes
+    defineRoute({
+      method: "get",
+      path: "/v1/wallets/:address/registry-accounts",
+      // Oracle node processes read it before confirming an escrow trade; they trust an answer only
+      // when it hashes to the wallet's on-chain registryAccountsHashOf.
+      access: "public",
+      summary: "The registry accounts (REGISTRY:accountId) of the wallet's latest confirmed on-chain identity",
+      params: walletParams,
+      handler: async ({ params }) => {
+        const registryAccounts = await registryAccountsOfWallet(deps.pool, params.address);
+        if (registryAccounts === null) {
+          throw new ApiError(404, "WALLET_UNKNOWN", `the platform has written no confirmed identity for wallet ${params.address}`);
+        }
+        return { wallet: params.address, registryAccounts };
+      },
     }),
 
     // ------------------------------------------------------------- compliance

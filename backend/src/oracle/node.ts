@@ -10,10 +10,13 @@
  * | REDEMPTION completed / rejected (`redemption <id>`)  | RedemptionResult       | RegistryBridge.finalizeRedemption       |
  * | TRANSFER completed with memo `trade 0x<tradeId>`    | TradeConfirmation      | SettlementEscrow.release                |
  *
- * Nothing the caller says is trusted but the operation id and the deadline.
+ * Nothing the caller says is trusted but the operation id and the deadline. A trade delivery must
+ * move the credits from one of the seller's registry accounts to one of the buyer's: the node asks
+ * its wallet directory for both lists and uses each only if it hashes to the wallet's on-chain
+ * `IdentityRegistry.registryAccountsHashOf`.
  */
-import { getAddress, isAddress, keccak256, parseEventLogs, stringToHex, size, type Address, type Hash, type Hex, type LocalAccount, type PublicClient } from "viem";
-import { carbonCreditAbi, registryBridgeAbi, retirementCertificateAbi, settlementEscrowAbi } from "../chain/abis";
+import { getAddress, isAddress, zeroHash, keccak256, parseEventLogs, stringToHex, size, type Address, type Hash, type Hex, type LocalAccount, type PublicClient } from "viem";
+import { carbonCreditAbi, identityRegistryAbi, registryBridgeAbi, retirementCertificateAbi, settlementEscrowAbi } from "../chain/abis";
 import { compileTypedDataHasher } from "../chain/typedDataHasher";
 import type { Deployment } from "../chain/deployment";
 import {
@@ -26,6 +29,7 @@ import {
   type TradeConfirmationMessage,
 } from "../chain/eip712";
 import { DomainValidationError, toBatchInfo, type RegistryId } from "../domain";
+import { registryAccountsHash } from "../onboarding/workflow/identity-writer";
 import { RegistryApiError, SerialFormatError, type RegistryAdapter, type RegistryOperation, type SerialBlockStatus } from "../registry";
 import { AttestationRefusedError, RegistryUnavailableError, type RefusalCode } from "./errors";
 import { ATTEST_BATCH_LIMIT } from "./wire";
@@ -39,6 +43,12 @@ export type SignedAttestation = {
 
 export type SignedTokenizeAttestation = Extract<SignedAttestation, { kind: "TokenizeAttestation" }>;
 
+/**
+ * A wallet's registry accounts as `REGISTRY:accountId` strings (the preimage of its on-chain
+ * `registryAccountsHashOf`), or null when the directory knows none. Throws when it cannot answer now.
+ */
+export type WalletRegistryAccounts = (wallet: Address) => Promise<readonly string[] | null>;
+
 export interface OracleNodeOptions {
   /** The node's own signing key. */
   readonly account: LocalAccount;
@@ -46,6 +56,11 @@ export interface OracleNodeOptions {
   readonly registries: Partial<Record<RegistryId, RegistryAdapter>>;
   /** The platform custody account in each registry. */
   readonly custodyAccounts: Partial<Record<RegistryId, string>>;
+  /**
+   * Where the node learns the registry accounts of a trade's seller and buyer. Not trusted: an
+   * answer is used only when its `registryAccountsHash` equals the wallet's on-chain hash.
+   */
+  readonly walletRegistryAccounts: WalletRegistryAccounts;
   /** The chain the node reads retirements, redemptions and trades from. */
   readonly publicClient: PublicClient;
   readonly deployment: Deployment;
@@ -315,11 +330,50 @@ export function createOracleNode(options: OracleNodeOptions): OracleNode {
     const tradeId = match[1].toLowerCase() as Hex;
     const trade = await lockedTrade(publicClient, deployment, tradeId);
     if (trade === null) throw new AttestationRefusedError("UNKNOWN_ON_CHAIN", `no trade ${tradeId} is locked in the escrow on chain ${chainId}`);
+    const [sellerAccounts, buyerAccounts] = await Promise.all([verifiedRegistryAccounts(trade.seller, "seller"), verifiedRegistryAccounts(trade.buyer, "buyer")]);
+    if (operation.fromAccount === null || operation.toAccount === null) {
+      throw new AttestationRefusedError("WRONG_ACCOUNT", `transfer ${id} names no ${operation.fromAccount === null ? "source" : "destination"} account`);
+    }
+    const from = `${operation.registry}:${operation.fromAccount}`;
+    if (!sellerAccounts.includes(from)) {
+      throw new AttestationRefusedError("WRONG_ACCOUNT", `transfer ${id} moved the credits from ${from}, which is not a registry account of the seller ${trade.seller} of trade ${tradeId}`);
+    }
+    const to = `${operation.registry}:${operation.toAccount}`;
+    if (!buyerAccounts.includes(to)) {
+      throw new AttestationRefusedError("WRONG_ACCOUNT", `transfer ${id} moved the credits to ${to}, which is not a registry account of the buyer ${trade.buyer} of trade ${tradeId}`);
+    }
     if (operation.quantity === null || BigInt(operation.quantity) !== trade.quantity) {
       throw new AttestationRefusedError("QUANTITY_MISMATCH", `transfer ${id} moved ${operation.quantity} units, trade ${tradeId} is for ${trade.quantity}`);
     }
     await requireNamespace(adapter, operation.resultSerial ?? operation.serial, trade.batchId);
     return { tradeId, registryRef: referenceOf(operation), epoch: await readEpoch(), deadline };
+  }
+
+  /**
+   * `wallet`'s registry accounts as the directory lists them, once their hash matches the one the
+   * IdentityRegistry holds for the wallet.
+   */
+  async function verifiedRegistryAccounts(wallet: Address, role: "seller" | "buyer"): Promise<readonly string[]> {
+    const [listed, onChain] = await Promise.all([
+      options.walletRegistryAccounts(wallet).catch((error: unknown) => {
+        throw new RegistryUnavailableError(`the wallet directory could not list the registry accounts of ${wallet}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }),
+      readChain(() =>
+        publicClient.readContract({ address: deployment.contracts.identity, abi: identityRegistryAbi, functionName: "registryAccountsHashOf", args: [wallet] }),
+      ),
+    ]);
+    if (onChain === zeroHash) {
+      throw new AttestationRefusedError("ACCOUNTS_UNVERIFIED", `the ${role} ${wallet} has no registry accounts on chain ${chainId} (registryAccountsHashOf is zero)`);
+    }
+    if (listed === null) throw new AttestationRefusedError("ACCOUNTS_UNVERIFIED", `the wallet directory knows no registry accounts of the ${role} ${wallet}`);
+    const hash = registryAccountsHash(listed);
+    if (hash !== onChain) {
+      throw new AttestationRefusedError(
+        "ACCOUNTS_UNVERIFIED",
+        `the registry accounts the wallet directory lists for the ${role} ${wallet} (${listed.join(", ")}) hash to ${hash}, the chain holds ${onChain}`,
+      );
+    }
+    return listed;
   }
 
   function platformId(operation: RegistryOperation, pattern: RegExp, what: string): bigint {

@@ -3,6 +3,7 @@
  * simulator (manual cycles), three oracle node servers on 127.0.0.1 (one per quorum key), the
  * aggregator and the submitter sending RegistryBridge.tokenize.
  */
+import { randomUUID } from "node:crypto";
 import express from "express";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { keccak256, stringToHex, type Address, type Hex } from "viem";
@@ -12,16 +13,23 @@ import { walletClientFor } from "../chain/clients";
 import { createRegistryAdapter, registryApiBaseUrl, type RegistryAdapter } from "../registry";
 import { DEFAULT_PLATFORM_CUSTODY_ACCOUNT_IDS, type RunningRegistrySimulator } from "../registry/simulator";
 import { seedHolding, startTestSimulator, type SimulatorClient } from "../registry/simulator/testing";
+import { openTestDatabase, type TestDatabase } from "../db/testing";
 import { toBatchInfo } from "../domain";
+import { registryAccountsHash } from "../onboarding/workflow/identity-writer";
+import { registryAccountsOfWallet } from "../onboarding/workflow/wallet-accounts";
 import { settlementActions, type LockedTrade } from "../settlement/testSupport";
 import { ledgerActions, startTestChain, testRef, type TestChain } from "../testing";
 import { collectQuorum, collectQuorums, QuorumNotReachedError, type QuorumRequest } from "./aggregator";
-import { createOracleNode } from "./node";
+import { createOracleNode, type WalletRegistryAccounts } from "./node";
+import { databaseWalletDirectory, httpWalletDirectory } from "./walletDirectory";
+import { startApiForTest } from "../api/testing";
+import { onboardingApi } from "../onboarding/api";
 import { AttestationSubmitter } from "./submitter";
 import { startOracleNodeServer, type RunningOracleNodeServer } from "./server";
 import { startHttpServer } from "../api/server";
 
 let chain: TestChain;
+let db: TestDatabase;
 let sim: RunningRegistrySimulator;
 let client: SimulatorClient;
 let verra: RegistryAdapter;
@@ -31,21 +39,42 @@ const outsiderKey = generatePrivateKey();
 let quorumSigners: Address[];
 const closers: (() => Promise<void>)[] = [];
 
-function startNode(key: Hex, registryServerUrl = sim.url): Promise<RunningOracleNodeServer> {
-  const node = createOracleNode({
+function nodeFor(key: Hex, registryServerUrl = sim.url, walletRegistryAccounts: WalletRegistryAccounts = databaseWalletDirectory(db.pool)) {
+  return createOracleNode({
     account: privateKeyToAccount(key),
+    walletRegistryAccounts,
     registries: { VERRA: createRegistryAdapter("VERRA", { baseUrl: registryApiBaseUrl(registryServerUrl, "VERRA"), timeoutMs: 2_000 }) },
     custodyAccounts: { VERRA: DEFAULT_PLATFORM_CUSTODY_ACCOUNT_IDS.VERRA },
     publicClient: chain.publicClient,
     deployment: chain.deployment,
     now: () => BigInt(Math.floor(Date.now() / 1000)),
   });
-  return startOracleNodeServer(node);
+}
+
+function startNode(key: Hex, registryServerUrl = sim.url): Promise<RunningOracleNodeServer> {
+  return startOracleNodeServer(nodeFor(key, registryServerUrl));
+}
+
+/** What onboarding's approval leaves in the database: a `set_identity` chain write listing the wallet's registry accounts. */
+async function recordIdentityWrite(wallet: Address, registryAccounts: readonly string[], options: { status?: "confirmed" | "sent"; purpose?: string } = {}) {
+  const { rows } = await db.pool.query<{ id: string }>(
+    `INSERT INTO onboarding_applicants (id, wallet_address, kind, display_name, country, declared, state, state_reason)
+     VALUES ($1, $2, 'organisation', 'Trader Ltd', 'DE', '{}'::jsonb, 'approved', 'test')
+     ON CONFLICT (wallet_address) DO UPDATE SET updated_at = now() RETURNING id`,
+    [randomUUID(), wallet.toLowerCase()],
+  );
+  await db.pool.query(
+    `INSERT INTO onboarding_chain_writes (applicant_id, wallet_address, action, purpose, reason, payload, status)
+     VALUES ($1, $2, 'set_identity', $3, 'approved', $4::jsonb, $5)`,
+    [rows[0].id, wallet.toLowerCase(), options.purpose ?? "approval", JSON.stringify({ kind: "organisation", country: "DE", kycExpiry: "0", registryAccounts }), options.status ?? "confirmed"],
+  );
 }
 
 beforeAll(async () => {
   chain = await startTestChain();
   closers.push(() => chain.close());
+  db = await openTestDatabase();
+  closers.push(() => db.close());
   ({ sim, client } = await startTestSimulator());
   closers.push(() => sim.close());
   verra = createRegistryAdapter("VERRA", { baseUrl: registryApiBaseUrl(sim.url, "VERRA"), timeoutMs: 2_000 });
@@ -287,6 +316,8 @@ describe("escrow trade delivery through the oracle quorum", () => {
   const seller = () => chain.users[5];
   const buyer = () => chain.users[6];
   let sellerAccount: string;
+  /** Another registry account of the seller. */
+  let sellerSecondAccount: string;
   let buyerAccount: string;
   let sellerBlock: { serial: string; next: bigint };
   let batchId: bigint;
@@ -296,20 +327,24 @@ describe("escrow trade delivery through the oracle quorum", () => {
     const settle = settlementActions(chain);
     const { account, issuance } = await seedHolding(client, "VERRA", 1000);
     sellerAccount = account.id;
+    sellerSecondAccount = (await client.createAccount({ registry: "VERRA", name: "Seller GmbH, second account" })).id;
     buyerAccount = (await client.createAccount({ registry: "VERRA", name: "Buyer AG" })).id;
     sellerBlock = { serial: issuance.serialNumber, next: BigInt(issuance.serialStart) };
-    await ledger.kyc(seller().address);
-    await ledger.kyc(buyer().address);
+    const sellerAccounts = [`VERRA:${sellerSecondAccount}`, `VERRA:${sellerAccount}`];
+    await recordIdentityWrite(seller().address, sellerAccounts);
+    await recordIdentityWrite(buyer().address, [`VERRA:${buyerAccount}`]);
+    await ledger.kyc(seller().address, { registryAccountsHash: registryAccountsHash(sellerAccounts) });
+    await ledger.kyc(buyer().address, { registryAccountsHash: registryAccountsHash([`VERRA:${buyerAccount}`]) });
     ({ batchId } = await ledger.tokenize(toBatchInfo(verra.toBatch(verra.parseSerial(issuance.serialNumber))), seller().address));
     await settle.approveEscrow(seller());
     await settle.fund(buyer(), 10n ** 15n);
   }, 30_000);
 
   /** An escrow-mode order of the seller for `quantity`, agreed in full by the buyer: the trade is locked on chain. */
-  async function lockTrade(quantity = 100n): Promise<LockedTrade> {
+  async function lockTrade(quantity = 100n, buyerAccount = buyer()): Promise<LockedTrade> {
     const settle = settlementActions(chain);
     const order = await settle.order(seller().address, batchId, { mode: "escrow", quantity });
-    return settle.agree(buyer(), order, await settle.sign(seller(), order), quantity);
+    return settle.agree(buyerAccount, order, await settle.sign(seller(), order), quantity);
   }
 
   /** Transfers the seller's next `quantity` serials in the registry (one processing cycle). */
@@ -330,9 +365,13 @@ describe("escrow trade delivery through the oracle quorum", () => {
 
   /** The distinct refusal codes the nodes answer for `operationId` (no quorum is reached). */
   async function refusals(operationId: string): Promise<string[]> {
+    return [...new Set((await failures(operationId)).map((f) => f.code ?? f.reason))];
+  }
+
+  async function failures(operationId: string) {
     const refused = await collect(nodes.map((n) => n.url), await quorumRequest(operationId)).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(QuorumNotReachedError);
-    return [...new Set((refused as QuorumNotReachedError).failures.map((f) => f.code ?? f.reason))];
+    return (refused as QuorumNotReachedError).failures;
   }
 
   it("releases a locked trade on a quorum confirming the registry transfer seller -> buyer: the buyer holds the credits, the seller is paid", async () => {
@@ -377,6 +416,112 @@ describe("escrow trade delivery through the oracle quorum", () => {
     expect(operation).toMatchObject({ status: "COMPLETED" });
     expect(await refusals(operation!.operationId)).toEqual(["UNKNOWN_ON_CHAIN"]);
   }, 30_000);
+
+  describe("the transfer must go from the seller's registry accounts to the buyer's", () => {
+    it("refuses a transfer between two of the seller's own accounts, naming the buyer and the account", async () => {
+      const locked = await lockTrade(100n);
+      const operation = await transfer(`trade ${locked.tradeId}`, 100n, { to: sellerSecondAccount });
+      expect(operation).toMatchObject({ status: "COMPLETED", quantity: "100" });
+      const refused = await failures(operation!.operationId);
+      expect([...new Set(refused.map((f) => f.code))]).toEqual(["WRONG_ACCOUNT"]);
+      expect(refused[0].reason).toContain(`to VERRA:${sellerSecondAccount}, which is not a registry account of the buyer ${buyer().address}`);
+    }, 30_000);
+
+    it("refuses a transfer to an account that is nobody's on the platform", async () => {
+      const locked = await lockTrade(100n);
+      const stranger = await client.createAccount({ registry: "VERRA", name: "Stranger Ltd" });
+      const operation = await transfer(`trade ${locked.tradeId}`, 100n, { to: stranger.id });
+      expect(await refusals(operation!.operationId)).toEqual(["WRONG_ACCOUNT"]);
+    }, 30_000);
+
+    it("accepts a delivery from any of the seller's accounts", async () => {
+      // The seller first moves serials to their second account (no trade memo: nothing to attest)...
+      const first = sellerBlock.next;
+      const moved = await transfer("internal move", 100n, { to: sellerSecondAccount });
+      expect(await refusals(moved!.operationId)).toEqual(["NOT_ATTESTABLE"]);
+      // ...then delivers them from there.
+      const locked = await lockTrade(100n);
+      const submitted = await verra.submitTransfer({
+        requestId: `delivery-from-second-${first}`,
+        serial: moved!.resultSerial!,
+        fromAccount: sellerSecondAccount,
+        toAccount: buyerAccount,
+        memo: `trade ${locked.tradeId}`,
+      });
+      sim.control.tick();
+      const collected = await collect(nodes.map((n) => n.url), await quorumRequest(submitted.operationId));
+      expect(collected.attestation).toMatchObject({ kind: "TradeConfirmation", message: { tradeId: locked.tradeId } });
+    }, 30_000);
+
+    it("refuses when the directory's list does not hash to the wallet's on-chain registry accounts", async () => {
+      const locked = await lockTrade(100n);
+      const operation = await transfer(`trade ${locked.tradeId}`, 100n, { to: sellerSecondAccount });
+      // A directory claiming the seller's second account for the buyer: the chain's hash gives it away.
+      const real = databaseWalletDirectory(db.pool);
+      const lying: WalletRegistryAccounts = async (wallet) =>
+        wallet === buyer().address ? [`VERRA:${buyerAccount}`, `VERRA:${sellerSecondAccount}`] : real(wallet);
+      const request = await quorumRequest(operation!.operationId);
+      const refusal = await nodeFor(chain.oracleKeys[0], sim.url, lying).attest(request).catch((e: unknown) => e);
+      expect(refusal).toMatchObject({ code: "ACCOUNTS_UNVERIFIED", message: expect.stringContaining(`for the buyer ${buyer().address}`) });
+
+      // A directory that cannot answer now is unavailability (retryable), not a verdict.
+      const down: WalletRegistryAccounts = () => Promise.reject(new Error("connection refused"));
+      const unavailable = await nodeFor(chain.oracleKeys[0], sim.url, down).attest(request).catch((e: unknown) => e);
+      expect(unavailable).toMatchObject({ name: "RegistryUnavailableError", message: expect.stringContaining("connection refused") });
+    }, 30_000);
+
+    it("refuses a trade whose buyer has no confirmed identity write in the platform database", async () => {
+      const latecomer = chain.users[7];
+      const accounts = [`VERRA:${(await client.createAccount({ registry: "VERRA", name: "Latecomer" })).id}`];
+      await recordIdentityWrite(latecomer.address, accounts, { status: "sent" });
+      await ledgerActions(chain).kyc(latecomer.address, { registryAccountsHash: registryAccountsHash(accounts) });
+      await settlementActions(chain).fund(latecomer, 10n ** 12n);
+      const locked = await lockTrade(100n, latecomer);
+      const operation = await transfer(`trade ${locked.tradeId}`, 100n, { to: accounts[0].slice("VERRA:".length) });
+      const refused = await failures(operation!.operationId);
+      expect([...new Set(refused.map((f) => f.code))]).toEqual(["ACCOUNTS_UNVERIFIED"]);
+      expect(refused[0].reason).toContain(`knows no registry accounts of the buyer ${latecomer.address}`);
+    }, 30_000);
+  });
+
+  it("node processes read the directory from the platform API: GET /v1/wallets/:address/registry-accounts", async () => {
+    const api = await startApiForTest({ modules: [onboardingApi({ pool: db.pool, config: { screeningThreshold: 0.7 } })], pool: db.pool, withAuth: false });
+    try {
+      expect(await api.call("GET", `/v1/wallets/${buyer().address}/registry-accounts`)).toEqual({
+        status: 200,
+        body: { wallet: buyer().address.toLowerCase(), registryAccounts: [`VERRA:${buyerAccount}`] },
+      });
+      const nobody = chain.users[12].address;
+      expect(await api.call("GET", `/v1/wallets/${nobody}/registry-accounts`)).toMatchObject({ status: 404, body: { error: { code: "WALLET_UNKNOWN", message: expect.stringContaining(nobody.toLowerCase()) } } });
+      expect(await api.call("GET", "/v1/wallets/0x1234/registry-accounts")).toMatchObject({
+        status: 400,
+        body: { error: { code: "INVALID_REQUEST", message: expect.stringContaining("params.address: must be a 20-byte 0x wallet address") } },
+      });
+
+      const directory = httpWalletDirectory({ apiUrl: `${api.url}/` });
+      expect(await directory(seller().address)).toEqual([`VERRA:${sellerSecondAccount}`, `VERRA:${sellerAccount}`]);
+      expect(await directory(nobody)).toBeNull();
+      await expect(httpWalletDirectory({ apiUrl: `${api.url}/elsewhere` })(seller().address)).rejects.toThrow(/HTTP 404 \(NOT_FOUND\); is PLATFORM_API_URL the platform API\?/);
+
+      // A node with the HTTP directory confirms a delivery seller -> buyer like the in-process ones.
+      const locked = await lockTrade(100n);
+      const operation = await transfer(`trade ${locked.tradeId}`, 100n);
+      const signed = await nodeFor(chain.oracleKeys[1], sim.url, directory).attest(await quorumRequest(operation!.operationId));
+      expect(signed).toMatchObject({ kind: "TradeConfirmation", message: { tradeId: locked.tradeId } });
+    } finally {
+      await api.close();
+    }
+  }, 30_000);
+
+  it("the database directory answers the registry accounts of the wallet's latest confirmed identity write", async () => {
+    const wallet = chain.users[8].address;
+    expect(await registryAccountsOfWallet(db.pool, wallet)).toBeNull();
+    await recordIdentityWrite(wallet, ["VERRA:old"]);
+    await recordIdentityWrite(wallet, ["GOLD_STANDARD:new", "VERRA:old"], { purpose: "case:1" });
+    await recordIdentityWrite(wallet, ["VERRA:unconfirmed"], { purpose: "case:2", status: "sent" });
+    expect(await registryAccountsOfWallet(db.pool, wallet)).toEqual(["GOLD_STANDARD:new", "VERRA:old"]);
+    expect(await registryAccountsOfWallet(db.pool, wallet.toLowerCase() as Address)).toEqual(["GOLD_STANDARD:new", "VERRA:old"]);
+  });
 });
 
 interface NodeAnswer {

@@ -17,7 +17,8 @@ import type { Database } from "../db";
 import { REGISTRY_IDS, type RegistryId } from "../domain";
 import { createRegistryAdapter, registryApiBaseUrl, type RegistryAdapter } from "../registry";
 import { nativeSigningAccount } from "../chain/signing";
-import { createOracleNode } from "../oracle/node";
+import { createOracleNode, type WalletRegistryAccounts } from "../oracle/node";
+import { databaseWalletDirectory } from "../oracle/walletDirectory";
 import { startOracleNodeServer, type RunningOracleNodeServer } from "../oracle/server";
 import { AttestationSubmitter } from "../oracle/submitter";
 import { createWebhookIntake, WEBHOOK_SOURCE, type WebhookIntake } from "./intake";
@@ -35,6 +36,12 @@ export interface OracleNodeSetup {
   readonly registryUrl: string;
   readonly publicClient: PublicClient;
   readonly deployment: Deployment;
+  /**
+   * Where the node learns trade parties' registry accounts (checked against the chain): the
+   * platform database in-process (`databaseWalletDirectory`), the platform API in a node process
+   * (`httpWalletDirectory`).
+   */
+  readonly walletRegistryAccounts: WalletRegistryAccounts;
   readonly metrics?: SyncMetrics;
   readonly logger?: Logger;
   readonly port?: number;
@@ -65,6 +72,7 @@ export async function startOracleNode(setup: OracleNodeSetup & { custodyAccounts
     custodyAccounts,
     publicClient: setup.publicClient,
     deployment: setup.deployment,
+    walletRegistryAccounts: setup.walletRegistryAccounts,
     now: () => BigInt(Math.floor(Date.now() / 1000)),
     onSigned: (kind) => setup.metrics?.signatures.inc({ signer: account.address, kind }),
   });
@@ -160,7 +168,16 @@ export async function startSyncPlatform(options: StartSyncPlatformOptions): Prom
     const custodyAccounts = await custodyAccountsOf(options.registryUrl);
     const nodes: RunningOracleNodeServer[] = [];
     for (const key of options.oracleKeys ?? []) {
-      const node = await startOracleNode({ key, registryUrl: options.registryUrl, publicClient: options.publicClient, deployment: options.deployment, metrics, logger, custodyAccounts });
+      const node = await startOracleNode({
+        key,
+        registryUrl: options.registryUrl,
+        publicClient: options.publicClient,
+        deployment: options.deployment,
+        walletRegistryAccounts: databaseWalletDirectory(options.db.pool),
+        metrics,
+        logger,
+        custodyAccounts,
+      });
       nodes.push(node);
       closers.push(() => node.close());
     }

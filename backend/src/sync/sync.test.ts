@@ -22,6 +22,7 @@ import { seedHolding, startTestSimulator, waitFor, type SimulatorClient } from "
 import { ledgerActions, startTestChain, testRef, type LedgerActions, type TestChain } from "../testing";
 import type { RunningOracleNodeServer } from "../oracle/server";
 import { listOperations } from "./operations";
+import { databaseWalletDirectory } from "../oracle/walletDirectory";
 import { startOracleNode, startSyncPlatform, type RunningSyncPlatform } from "./platform";
 import { createRegistryInstructionForwarder, type RegistryInstructionForwarder } from "./registryInstructions";
 
@@ -41,7 +42,15 @@ let forwarder: RegistryInstructionForwarder;
 const closers: (() => Promise<void>)[] = [];
 
 const startNode = (index: number, port = 0) =>
-  startOracleNode({ key: chain.oracleKeys[index], registryUrl: sim.url, publicClient: chain.publicClient, deployment: chain.deployment, port, registryTimeoutMs: 1_000 });
+  startOracleNode({
+    key: chain.oracleKeys[index],
+    registryUrl: sim.url,
+    publicClient: chain.publicClient,
+    deployment: chain.deployment,
+    walletRegistryAccounts: databaseWalletDirectory(db.pool),
+    port,
+    registryTimeoutMs: 1_000,
+  });
 
 beforeAll(async () => {
   chain = await startTestChain();
