@@ -6,7 +6,8 @@
  *
  * Reads the registry itself (REGISTRY_SIM_URL) and the chain (RPC_URL, CARBONCLEAR_DEPLOYMENT_FILE)
  * before it signs; asks the platform API (PLATFORM_API_URL) for the registry accounts of a trade's
- * seller and buyer, and uses an answer only when it matches the wallet's on-chain hash; serves `POST /v1/attestations`, `GET /health` and `GET /metrics` on
+ * seller and buyer, and uses an answer only when it matches the wallet's on-chain hash (without
+ * PLATFORM_API_URL it refuses every escrow trade confirmation, ACCOUNTS_UNVERIFIED); serves `POST /v1/attestations`, `GET /health` and `GET /metrics` on
  * ORACLE_HOST:ORACLE_PORT. Stops cleanly on SIGINT / SIGTERM. The key is never logged.
  */
 import { pino } from "pino";
@@ -14,7 +15,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { publicClientFor } from "../backend/src/chain/clients";
 import { readDeployment } from "../backend/src/chain/deployment";
 import { describeConfig, loadConfig } from "../backend/src/config";
-import { httpWalletDirectory } from "../backend/src/oracle/walletDirectory";
+import { httpWalletDirectory, unconfiguredWalletDirectory } from "../backend/src/oracle/walletDirectory";
 import { createSyncMetrics } from "../backend/src/sync/metrics";
 import { startOracleNode } from "../backend/src/sync/platform";
 
@@ -25,7 +26,6 @@ async function main(): Promise<void> {
     config.oracleKey === undefined ? "ORACLE_KEY" : undefined,
     config.registrySimUrl === undefined ? "REGISTRY_SIM_URL" : undefined,
     config.rpcUrl === undefined ? "RPC_URL" : undefined,
-    config.platformApiUrl === undefined ? "PLATFORM_API_URL" : undefined,
   ].filter((v) => v !== undefined);
   if (missing.length > 0) throw new Error(`oracle node: set ${missing.join(", ")}`);
   const key = config.oracleKey!.reveal();
@@ -36,12 +36,16 @@ async function main(): Promise<void> {
     registryUrl: config.registrySimUrl!,
     publicClient: publicClientFor(config.rpcUrl!, deployment.chainId),
     deployment,
-    walletRegistryAccounts: httpWalletDirectory({ apiUrl: config.platformApiUrl! }),
+    walletRegistryAccounts:
+      config.platformApiUrl === undefined
+        ? unconfiguredWalletDirectory("this oracle node has no PLATFORM_API_URL")
+        : httpWalletDirectory({ apiUrl: config.platformApiUrl }),
     metrics,
     logger,
     port: config.oraclePort,
     host: config.oracleHost,
   });
+  if (config.platformApiUrl === undefined) logger.warn("PLATFORM_API_URL is unset: this node refuses every escrow trade confirmation (ACCOUNTS_UNVERIFIED)");
   logger.info({ url: server.url, signer: privateKeyToAccount(key).address, config: describeConfig(config) }, "oracle node listening");
   const stop = () => {
     logger.info("oracle node stopping");

@@ -29,7 +29,7 @@
  * | CORS_ORIGINS                 | corsOrigins      | none (comma-separated origins allowed to call the API from a browser) |
  * | ORACLE_PORT                  | oraclePort       | 4100 (`npm run oracle:node`: this node's HTTP port) |
  * | ORACLE_HOST                  | oracleHost       | `127.0.0.1`                              |
- * | PLATFORM_API_URL             | platformApiUrl   | unset (`npm run oracle:node`: the platform API the node asks for trade parties' registry accounts) |
+ * | PLATFORM_API_URL             | platformApiUrl   | unset (`npm run oracle:node`: the platform API the node asks for trade parties' registry accounts; unset = it refuses escrow trade confirmations) |
  * | ORACLE_NODE_URLS             | oracleNodeUrls   | none (comma-separated oracle node URLs the sync worker asks) |
  * | SUBMITTER_KEY                | submitterKey     | unset (32-byte hex key that relays attestations on-chain; needs gas, no role) |
  * | SYNC_PORT                    | syncPort         | 4200 (sync worker: webhook intake and `/metrics`) |

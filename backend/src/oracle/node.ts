@@ -45,7 +45,8 @@ export type SignedTokenizeAttestation = Extract<SignedAttestation, { kind: "Toke
 
 /**
  * A wallet's registry accounts as `REGISTRY:accountId` strings (the preimage of its on-chain
- * `registryAccountsHashOf`), or null when the directory knows none. Throws when it cannot answer now.
+ * `registryAccountsHashOf`), or null when the directory knows none. An AttestationRefusedError it
+ * throws is the node's refusal; any other throw means it cannot answer now (retryable).
  */
 export type WalletRegistryAccounts = (wallet: Address) => Promise<readonly string[] | null>;
 
@@ -356,6 +357,7 @@ export function createOracleNode(options: OracleNodeOptions): OracleNode {
   async function verifiedRegistryAccounts(wallet: Address, role: "seller" | "buyer"): Promise<readonly string[]> {
     const [listed, onChain] = await Promise.all([
       options.walletRegistryAccounts(wallet).catch((error: unknown) => {
+        if (error instanceof AttestationRefusedError) throw error;
         throw new RegistryUnavailableError(`the wallet directory could not list the registry accounts of ${wallet}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }),
       readChain(() =>

@@ -21,7 +21,7 @@ import { settlementActions, type LockedTrade } from "../settlement/testSupport";
 import { ledgerActions, startTestChain, testRef, type TestChain } from "../testing";
 import { collectQuorum, collectQuorums, QuorumNotReachedError, type QuorumRequest } from "./aggregator";
 import { createOracleNode, type WalletRegistryAccounts } from "./node";
-import { databaseWalletDirectory, httpWalletDirectory } from "./walletDirectory";
+import { databaseWalletDirectory, httpWalletDirectory, unconfiguredWalletDirectory } from "./walletDirectory";
 import { startApiForTest } from "../api/testing";
 import { onboardingApi } from "../onboarding/api";
 import { AttestationSubmitter } from "./submitter";
@@ -468,6 +468,10 @@ describe("escrow trade delivery through the oracle quorum", () => {
       const down: WalletRegistryAccounts = () => Promise.reject(new Error("connection refused"));
       const unavailable = await nodeFor(chain.oracleKeys[0], sim.url, down).attest(request).catch((e: unknown) => e);
       expect(unavailable).toMatchObject({ name: "RegistryUnavailableError", message: expect.stringContaining("connection refused") });
+
+      // A node process started without PLATFORM_API_URL refuses, saying so.
+      const unconfigured = await nodeFor(chain.oracleKeys[0], sim.url, unconfiguredWalletDirectory("this oracle node has no PLATFORM_API_URL")).attest(request).catch((e: unknown) => e);
+      expect(unconfigured).toMatchObject({ code: "ACCOUNTS_UNVERIFIED", message: expect.stringContaining("has no PLATFORM_API_URL") });
     }, 30_000);
 
     it("refuses a trade whose buyer has no confirmed identity write in the platform database", async () => {

@@ -7,6 +7,7 @@ import type { Address } from "viem";
 import { z } from "zod";
 import type { Queryable } from "../db";
 import { registryAccountsOfWallet } from "../onboarding/workflow/wallet-accounts";
+import { AttestationRefusedError } from "./errors";
 import type { WalletRegistryAccounts } from "./node";
 
 /** Reads the platform database (in-process nodes: `startSyncPlatform`, `npm start`). */
@@ -16,6 +17,16 @@ export function databaseWalletDirectory(db: Queryable): WalletRegistryAccounts {
 
 /** The error code of the route's 404 for a wallet the platform wrote no confirmed identity for. */
 export const WALLET_UNKNOWN = "WALLET_UNKNOWN";
+
+/**
+ * For a node without a directory (e.g. a node process without PLATFORM_API_URL, as `bench:sync`
+ * runs them for tokenization only): every trade confirmation is refused ACCOUNTS_UNVERIFIED, saying why.
+ */
+export function unconfiguredWalletDirectory(why: string): WalletRegistryAccounts {
+  return async (wallet) => {
+    throw new AttestationRefusedError("ACCOUNTS_UNVERIFIED", `cannot verify the registry accounts of ${wallet}: ${why}`);
+  };
+}
 
 /** The answer of `GET /v1/wallets/:address/registry-accounts`. */
 export const walletRegistryAccountsSchema = z.object({
