@@ -35,6 +35,9 @@ const FINAL_REFUSALS = new Set([
   "WRONG_CHAIN",
   "RANGE_MISMATCH",
   "TRANSFER_REJECTED",
+  // The transfer's accounts are not the trade parties' as the chain commits to them. (Not
+  // ACCOUNTS_UNVERIFIED: an identity write confirmed later, or a node given its directory, changes it.)
+  "WRONG_ACCOUNT",
   "REGISTRY_ERROR",
 ]);
 
