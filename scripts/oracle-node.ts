@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     walletRegistryAccounts:
       config.platformApiUrl === undefined
         ? unconfiguredWalletDirectory("this oracle node has no PLATFORM_API_URL")
-        : httpWalletDirectory({ apiUrl: config.platformApiUrl }),
+        : httpWalletDirectory({ apiUrl: config.platformApiUrl, account: privateKeyToAccount(key), chainId: deployment.chainId }),
     metrics,
     logger,
     port: config.oraclePort,

@@ -16,7 +16,7 @@
  *   POST /v1/onboarding/chain-writes/retry
  *   GET  /v1/sanctions/lists                                      POST /v1/sanctions/lists (import a release)
  *   POST /v1/screening/search                                     top candidates with scores and explanations
- * Oracle nodes (public):
+ * Oracle nodes (signed by a current quorum signer, see oracle/walletDirectory.ts):
  *   GET  /v1/wallets/:address/registry-accounts                   the registry accounts of the wallet's on-chain identity
  */
 import type pg from "pg";
@@ -36,6 +36,7 @@ import { createIdentityWriter } from "./workflow/identity-writer";
 import { listFilesSchema, readListFiles } from "./workflow/list-import";
 import { registryAccountReader } from "./workflow/registry-reader";
 import { registryAccountsOfWallet } from "./workflow/wallet-accounts";
+import { walletDirectoryCallerError } from "../oracle/walletDirectory";
 import { type ApplicantDetails, OnboardingService } from "./workflow/service";
 
 export interface OnboardingApiDeps {
@@ -172,11 +173,22 @@ export function onboardingApi(deps: OnboardingApiDeps): ApiModule {
       method: "get",
       path: "/v1/wallets/:address/registry-accounts",
       // Oracle node processes read it before confirming an escrow trade; they trust an answer only
-      // when it hashes to the wallet's on-chain registryAccountsHashOf.
+      // when it hashes to the wallet's on-chain registryAccountsHashOf. It names the registry
+      // accounts behind a wallet, so it answers current oracle signers only (signed request headers,
+      // checked against the OracleQuorum), not sessions.
       access: "public",
-      summary: "The registry accounts (REGISTRY:accountId) of the wallet's latest confirmed on-chain identity",
+      summary: "The registry accounts (REGISTRY:accountId) of the wallet's latest confirmed on-chain identity (oracle signers only)",
       params: walletParams,
-      handler: async ({ params }) => {
+      handler: async ({ params, ctx }) => {
+        const { publicClient, deployment } = deps;
+        if (publicClient === undefined || deployment === undefined) {
+          throw new ApiError(503, "CHAIN_UNAVAILABLE", "the API has no chain connection to check the oracle signer against");
+        }
+        const refused = await walletDirectoryCallerError(
+          { wallet: params.address, headers: ctx.headers },
+          { publicClient, chainId: deployment.chainId, quorum: deployment.contracts.quorum, now: () => Math.floor(Date.now() / 1000) },
+        );
+        if (refused !== undefined) throw new ApiError(refused.status, refused.status === 401 ? "UNAUTHENTICATED" : "FORBIDDEN", refused.message);
         const registryAccounts = await registryAccountsOfWallet(deps.pool, params.address);
         if (registryAccounts === null) {
           throw new ApiError(404, "WALLET_UNKNOWN", `the platform has written no confirmed identity for wallet ${params.address}`);

@@ -21,7 +21,13 @@ import { settlementActions, type LockedTrade } from "../settlement/testSupport";
 import { ledgerActions, startTestChain, testRef, type TestChain } from "../testing";
 import { collectQuorum, collectQuorums, QuorumNotReachedError, type QuorumRequest } from "./aggregator";
 import { createOracleNode, type WalletRegistryAccounts } from "./node";
-import { databaseWalletDirectory, httpWalletDirectory, unconfiguredWalletDirectory } from "./walletDirectory";
+import {
+  WALLET_DIRECTORY_HEADERS,
+  databaseWalletDirectory,
+  httpWalletDirectory,
+  unconfiguredWalletDirectory,
+  walletDirectoryMessage,
+} from "./walletDirectory";
 import { startApiForTest } from "../api/testing";
 import { onboardingApi } from "../onboarding/api";
 import { AttestationSubmitter } from "./submitter";
@@ -489,29 +495,62 @@ describe("escrow trade delivery through the oracle quorum", () => {
   });
 
   it("node processes read the directory from the platform API: GET /v1/wallets/:address/registry-accounts", async () => {
-    const api = await startApiForTest({ modules: [onboardingApi({ pool: db.pool, config: { screeningThreshold: 0.7 } })], pool: db.pool, withAuth: false });
+    const api = await startApiForTest({
+      modules: [onboardingApi({ pool: db.pool, config: { screeningThreshold: 0.7 }, publicClient: chain.publicClient, deployment: chain.deployment })],
+      pool: db.pool,
+      withAuth: false,
+    });
     try {
-      expect(await api.call("GET", `/v1/wallets/${buyer().address}/registry-accounts`)).toEqual({
+      const oracle = privateKeyToAccount(chain.oracleKeys[0]);
+      const now = () => Math.floor(Date.now() / 1000);
+      const signed = async (wallet: Address, signer = oracle, issuedAt = now()) => ({
+        [WALLET_DIRECTORY_HEADERS.signer]: signer.address,
+        [WALLET_DIRECTORY_HEADERS.issuedAt]: String(issuedAt),
+        [WALLET_DIRECTORY_HEADERS.signature]: await signer.signMessage({ message: walletDirectoryMessage(wallet, chain.chainId, issuedAt) }),
+      });
+      const get = async (wallet: string, headers: Record<string, string> = {}) => {
+        const response = await fetch(`${api.url}/v1/wallets/${wallet}/registry-accounts`, { headers });
+        return { status: response.status, body: (await response.json()) as unknown };
+      };
+      expect(await get(buyer().address, await signed(buyer().address))).toEqual({
         status: 200,
         body: { wallet: buyer().address.toLowerCase(), registryAccounts: [`VERRA:${buyerAccount}`] },
       });
       const nobody = chain.users[12].address;
-      expect(await api.call("GET", `/v1/wallets/${nobody}/registry-accounts`)).toMatchObject({ status: 404, body: { error: { code: "WALLET_UNKNOWN", message: expect.stringContaining(nobody.toLowerCase()) } } });
-      expect(await api.call("GET", "/v1/wallets/0x1234/registry-accounts")).toMatchObject({
+      expect(await get(nobody, await signed(nobody))).toMatchObject({ status: 404, body: { error: { code: "WALLET_UNKNOWN", message: expect.stringContaining(nobody.toLowerCase()) } } });
+      expect(await get("0x1234")).toMatchObject({
         status: 400,
         body: { error: { code: "INVALID_REQUEST", message: expect.stringContaining("params.address: must be a 20-byte 0x wallet address") } },
       });
+      // oracle signers only: no headers, a stale time, a signature for another wallet, a key outside the quorum
+      expect(await get(buyer().address)).toMatchObject({ status: 401, body: { error: { code: "UNAUTHENTICATED", message: expect.stringContaining("oracle nodes only") } } });
+      expect(await get(buyer().address, await signed(buyer().address, oracle, now() - 120))).toMatchObject({
+        status: 401,
+        body: { error: { message: expect.stringContaining("more than 60 s from now") } },
+      });
+      expect(await get(buyer().address, await signed(seller().address))).toMatchObject({
+        status: 401,
+        body: { error: { message: expect.stringContaining("was not made by") } },
+      });
+      const stranger = privateKeyToAccount(generatePrivateKey());
+      expect(await get(buyer().address, await signed(buyer().address, stranger))).toMatchObject({
+        status: 403,
+        body: { error: { code: "FORBIDDEN", message: expect.stringContaining("not in the oracle quorum's current signer set") } },
+      });
 
-      const directory = httpWalletDirectory({ apiUrl: `${api.url}/` });
+      const directory = httpWalletDirectory({ apiUrl: `${api.url}/`, account: oracle, chainId: chain.chainId });
       expect(await directory(seller().address)).toEqual([`VERRA:${sellerSecondAccount}`, `VERRA:${sellerAccount}`]);
       expect(await directory(nobody)).toBeNull();
-      await expect(httpWalletDirectory({ apiUrl: `${api.url}/elsewhere` })(seller().address)).rejects.toThrow(/HTTP 404 \(NOT_FOUND\); is PLATFORM_API_URL the platform API\?/);
+      await expect(httpWalletDirectory({ apiUrl: `${api.url}/elsewhere`, account: oracle, chainId: chain.chainId })(seller().address)).rejects.toThrow(
+        /HTTP 404 \(NOT_FOUND\); is PLATFORM_API_URL the platform API\?/,
+      );
+      await expect(httpWalletDirectory({ apiUrl: api.url, account: stranger, chainId: chain.chainId })(seller().address)).rejects.toThrow(/HTTP 403/);
 
       // A node with the HTTP directory confirms a delivery seller -> buyer like the in-process ones.
       const locked = await lockTrade(100n);
       const operation = await transfer(`trade ${locked.tradeId}`, 100n);
-      const signed = await nodeFor(chain.oracleKeys[1], sim.url, directory).attest(await quorumRequest(operation!.operationId));
-      expect(signed).toMatchObject({ kind: "TradeConfirmation", message: { tradeId: locked.tradeId } });
+      const attestation = await nodeFor(chain.oracleKeys[1], sim.url, directory).attest(await quorumRequest(operation!.operationId));
+      expect(attestation).toMatchObject({ kind: "TradeConfirmation", message: { tradeId: locked.tradeId } });
     } finally {
       await api.close();
     }
