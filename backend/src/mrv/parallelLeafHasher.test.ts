@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { loadKeccak256 } from "./keccak";
 import { LeafHashCollector, RecordLeafEncoder, buildFlatTree, merkleRootOfSorted, sortLeafHashes } from "./merkleTree";
 import { ParallelLeafHasher } from "./parallelLeafHasher";
+import { prefixTiedLeafHash } from "./testing";
 
 const leafArbitrary = fc.record({
   sensor: fc.string({ unit: "grapheme", minLength: 1, maxLength: 30 }),
@@ -110,15 +111,8 @@ describe("parallel leaf hashing", () => {
   it("roots kept hashes that share their first bytes, across the worker's storage segments, as merkleRootOfSorted does", async () => {
     const keccak = await loadKeccak256();
     // many ties on the 4-byte sort prefix, and more hashes than one 32,768-hash segment
-    const prefixArbitrary = fc.oneof(fc.constantFrom(0, 1, 0xffffffff), fc.nat({ max: 0xffffffff }));
-    const hashArbitrary = fc.tuple(prefixArbitrary, fc.uint8Array({ minLength: 28, maxLength: 28 })).map(([prefix, rest]) => {
-      const hash = Buffer.alloc(32);
-      hash.writeUInt32BE(prefix, 0);
-      hash.set(rest, 4);
-      return hash;
-    });
     await fc.assert(
-      fc.asyncProperty(fc.array(hashArbitrary, { minLength: 1, maxLength: 70 }), fc.nat({ max: 3 }), async (hashes, parts) => {
+      fc.asyncProperty(fc.array(prefixTiedLeafHash, { minLength: 1, maxLength: 70 }), fc.nat({ max: 3 }), async (hashes, parts) => {
         const all = Buffer.concat(hashes);
         const hasher = new ParallelLeafHasher(new Uint8Array(32), 1, { keep: false, rootOnWorker: true });
         try {
