@@ -358,6 +358,8 @@ describe("SettlementEscrow", () => {
       await expect(s.escrow.connect(s.buyer).fill(forever, await s.sign(forever), 1))
         .to.be.revertedWithCustomError(s.escrow, "ExpiryTooFar")
         .withArgs(2n ** 32n);
+      expect(await s.escrow.remaining(huge)).to.equal(0n);
+      expect(await s.escrow.remaining(forever)).to.equal(0n);
       const max = await s.order({ quantity: 2n ** 31n - 1n, expiry: 2n ** 32n - 1n, salt: 2n ** 256n - 1n }); // last lane of the last word
       await s.escrow.connect(s.buyer).fill(max, await s.sign(max), 3);
       expect(await s.escrow.orderState(s.seller.address, 2n ** 256n - 1n)).to.deep.equal([3n, false]);

@@ -397,8 +397,8 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
     /// @notice Settles a locked trade on the quorum's attestation that delivery was confirmed
     /// (EIP-712 `TradeConfirmation` in the OracleQuorum domain): credits to the buyer (a gated
     /// transfer: both eligible) and stablecoin less the fee to the seller (who must still be
-    /// eligible), in this transaction; the fee stays here, accrued for the treasury (`collectFees`). Anyone may relay. Only until the
-    /// trade's release deadline.
+    /// eligible), in this transaction; the fee stays here, accrued for the treasury (`collectFees`).
+    /// Anyone may relay. Only until the trade's release deadline.
     /// @param trade The trade, as emitted in `TradeLocked`.
     /// @param registryRef The registry's reference of the confirmed delivery.
     /// @param epoch Signer-set epoch of the attestation.
@@ -529,8 +529,10 @@ contract SettlementEscrow is AccessControl, EIP712, ReentrancyGuardTransient, IE
         return (uint64(lane & _FILLED_MASK), lane & _CANCELLED != 0);
     }
 
-    /// @notice Quantity of `order` still fillable now (0 when expired, cancelled or voided).
+    /// @notice Quantity of `order` still fillable now (0 when expired, cancelled, voided or out of
+    /// the fill record's bounds).
     function remaining(Order calldata order) external view returns (uint64) {
+        if (order.quantity > _MAX_QUANTITY || order.expiry > _MAX_EXPIRY) return 0;
         (uint64 filled, bool cancelled) = orderState(order.seller, order.salt);
         if (cancelled || block.timestamp > order.expiry || order.counter != _counters[order.seller]) return 0;
         return filled >= order.quantity ? 0 : order.quantity - filled;

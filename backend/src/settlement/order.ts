@@ -69,6 +69,11 @@ export const bytes32Schema = z
   .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex string")
   .transform((h) => h.toLowerCase() as Hex);
 
+/** Largest order quantity the escrow's fill record holds (2^31 - 1 tonnes). */
+export const MAX_ORDER_QUANTITY = 2n ** 31n - 1n;
+/** Latest order expiry the escrow's fill record holds (2^32 - 1 unix seconds). */
+export const MAX_ORDER_EXPIRY = 2n ** 32n - 1n;
+
 export const orderSchema = z
   .object({
     seller: addressSchema,
@@ -88,6 +93,9 @@ export const orderSchema = z
     if (o.pricePerTonne === 0n) ctx.addIssue({ code: "custom", path: ["pricePerTonne"], message: "pricePerTonne must be positive" });
     if (o.minFill > o.quantity) ctx.addIssue({ code: "custom", path: ["minFill"], message: "minFill must not exceed quantity" });
     if (o.batchId === 0n) ctx.addIssue({ code: "custom", path: ["batchId"], message: "batchId 0 does not exist" });
+    // the escrow's fill record keeps 31 bits of filled quantity and 32 of expiry (QuantityTooLarge, ExpiryTooFar)
+    if (o.quantity > MAX_ORDER_QUANTITY) ctx.addIssue({ code: "custom", path: ["quantity"], message: `quantity must be at most ${MAX_ORDER_QUANTITY} tonnes` });
+    if (o.expiry > MAX_ORDER_EXPIRY) ctx.addIssue({ code: "custom", path: ["expiry"], message: `expiry must be at most ${MAX_ORDER_EXPIRY} (unix seconds, 2106-02-07)` });
   });
 
 /** What POST /v1/orders takes: the order and the seller's signature (65-byte ECDSA, or any bytes for an ERC-1271 wallet). */

@@ -183,6 +183,15 @@ describe("order book", () => {
       signature: "0x00",
     });
     expect(minFill.error?.issues[0]).toMatchObject({ path: ["order", "minFill"] });
+    // the escrow's fill record bounds: quantity below 2^31, expiry below 2^32
+    const bounds = signedOrderSchema.safeParse({
+      order: { seller: seller.address, batchId: "1", quantity: (2n ** 31n).toString(), pricePerTonne: "1", minFill: "1", expiry: (2n ** 32n).toString(), salt: "1", counter: "0", mode: "atomic" },
+      signature: "0x00",
+    });
+    expect(bounds.error?.issues).toEqual([
+      expect.objectContaining({ path: ["order", "quantity"], message: "quantity must be at most 2147483647 tonnes" }),
+      expect.objectContaining({ path: ["order", "expiry"], message: "expiry must be at most 4294967295 (unix seconds, 2106-02-07)" }),
+    ]);
   });
 
   it("filters by batch, registry, label, vintage, price, seller and status, paginated cheapest first", async () => {
