@@ -44,6 +44,34 @@ export class SerialPredecessors {
     return BigInt(hint);
   }
 
+  /**
+   * {@link of} for many blocks at once: the cached hints of all of them are confirmed with one
+   * `eth_call` (a deployless Multicall3); a hint that does not hold is looked up alone.
+   */
+  async ofMany(requests: ReadonlyArray<{ readonly namespace: Hex; readonly serialStart: bigint }>): Promise<bigint[]> {
+    const candidates = requests.map(({ namespace, serialStart }) => {
+      const known = this.#known.get(namespace);
+      return known === undefined ? undefined : closestBelow(known, serialStart);
+    });
+    const toRead = requests.flatMap((request, index) => (candidates[index] === undefined ? [] : [{ index, namespace: request.namespace, candidate: candidates[index] as bigint }]));
+    const blocks =
+      toRead.length === 0
+        ? []
+        : await this.#publicClient.multicall({
+            contracts: toRead.map(({ namespace, candidate }) => ({ address: this.#credit, abi: carbonCreditAbi, functionName: "serialBlock", args: [namespace, candidate] }) as const),
+            allowFailure: false,
+            deployless: true,
+            batchSize: 0,
+          });
+    const confirmed = new Map<number, bigint>();
+    toRead.forEach(({ index, candidate }, i) => {
+      const [end, next] = blocks[i];
+      const gone = candidate !== 0n && end === 0n;
+      if (!gone && (next === 0n || next >= requests[index].serialStart)) confirmed.set(index, candidate);
+    });
+    return Promise.all(requests.map(({ namespace, serialStart }, index) => confirmed.get(index) ?? this.of(namespace, serialStart)));
+  }
+
   /** Records blocks now on-chain (e.g. those a mined batch inserted). */
   inserted(namespace: Hex, starts: readonly bigint[]): void {
     if (this.#known.has(namespace)) this.#remember(namespace, starts);
