@@ -1,6 +1,11 @@
 import { HardhatUserConfig, subtask } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import "@nomicfoundation/hardhat-toolbox";
+import { configureEdrAllocator } from "./backend/src/testing/edrTuning";
+
+// EDR's allocator settings, before its native module loads (edrTuning.ts): the contract tests'
+// ledger property test runs in 45 s instead of 74 s.
+configureEdrAllocator();
 
 // Serve the compiler from the `solc` npm package: this machine cannot download solc builds.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
