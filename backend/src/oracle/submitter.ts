@@ -56,7 +56,7 @@ export interface SubmitterOptions {
   readonly receiptTimeoutMs?: number;
   /** Sends of one transaction before giving up. Default 4. */
   readonly maxSendAttempts?: number;
-  /** Calls per multicall transaction (bounded by the 2^24 per-transaction gas cap: a tokenize costs ~0.23 M gas in a batch). Default 50. */
+  /** Calls per multicall transaction (bounded by the 2^24 per-transaction gas cap: a tokenize costs ~0.23 M gas in a batch). Default 40. */
   readonly maxCallsPerTransaction?: number;
   /** Receipt polling. Default 50 ms. */
   readonly pollingIntervalMs?: number;
@@ -64,8 +64,8 @@ export interface SubmitterOptions {
 
 /**
  * Gas limit of a multicall: a base plus a share per call (a tokenize uses ~0.23 M inside a batch,
- * ~0.4 M alone), never above the per-transaction cap of EIP-7825 (2^24), which Hardhat enforces:
- * 50 calls fit.
+ * ~0.4 M alone), never above the per-transaction cap of EIP-7825 (2^24), which Hardhat enforces
+ * (up to 54 calls fit).
  */
 const MULTICALL_BASE_GAS = 300_000n;
 const GAS_PER_ATTESTATION = 300_000n;
@@ -328,8 +328,12 @@ export class AttestationSubmitter {
   }
 
   async #isConsumed(digest: Hash): Promise<boolean> {
-    const [consumed] = await this.#areConsumed([digest]);
-    return consumed;
+    return this.#options.publicClient.readContract({
+      address: this.#options.deployment.contracts.quorum,
+      abi: oracleQuorumAbi,
+      functionName: "isConsumed",
+      args: [digest],
+    });
   }
 
   /** Whether each digest is consumed, in one `eth_call` (a deployless Multicall3). */
