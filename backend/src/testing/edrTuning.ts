@@ -4,17 +4,19 @@
  * The cost is memory, not the EVM. EDR records every EVM step of every call and transaction
  * (NomicFoundation/edr#1657), about 430 bytes a step, into buffers its allocator (mimalloc, inside
  * the native module) takes from the OS. `perf` on the chain process of `npm run bench:sync`
- * showed most of its time in `memmove` and page faults: the traces were written into fresh pages,
- * not into memory already in use. Four conditions keep the pages in use:
+ * showed most of its time in `memmove` (the step vectors being copied as they grow) and page
+ * faults: the traces were written into fresh pages, not into memory already in use. Four
+ * conditions keep the pages in use:
  * - mimalloc keeps what it takes ({@link configureEdrAllocator}): a 2 GiB arena reserved and
  *   committed up front, and freed pages never returned to the OS. With mimalloc's defaults a
  *   fresh chain ran its first ten 40-tokenize transactions at 200–300 ms each, and only then at
  *   70–90 ms; with these settings it runs them at 70–90 ms from the second one. The arena is
  *   address space: only the pages a trace touches count towards the process's memory.
- * - Requests reach EDR one at a time. Concurrent requests run on different native threads. Each
- *   thread holds its own freed pages, so the next trace lands in fresh ones. With 40 concurrent
- *   reads beside each 40-tokenize transaction, a transaction took 350–700 ms; sent one at a time,
- *   70–100 ms.
+ * - Requests reach EDR one at a time. With 40 concurrent reads beside each 40-tokenize
+ *   transaction, a transaction took 350–700 ms; sent one at a time, 70–100 ms. (Concurrent
+ *   requests are spread over EDR's native threads, 114 in the bench's chain process against 17
+ *   when serialized; most likely each thread's freed pages then sit unused while another thread
+ *   takes fresh ones.)
  * - The responses are freed promptly. A response holds its trace in native memory that V8 does
  *   not see, so V8 frees it only when its own heap fills. A young-generation collection after each
  *   request that ran the EVM frees it right away. A 280,000-step transaction took 170 ms (609 ns a
