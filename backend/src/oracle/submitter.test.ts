@@ -70,6 +70,22 @@ describe("AttestationSubmitter", () => {
     for (const s of starts) expect(await batchOfLock(s)).toHaveLength(1);
   }, 30_000);
 
+  it("answers each item of a batch that mixes consumed and new attestations by its own state", async () => {
+    const done = await Promise.all([2_000_000n, 2_200_000n].map(async (s) => ({ key: `done-${s}`, quorum: await tokenizeQuorum(s, s + 9n) })));
+    expect((await submitterFor(1).submit(done)).map((o) => o.status)).toEqual(["applied", "applied"]);
+    const fresh = await Promise.all([2_100_000n, 2_300_000n].map(async (s) => ({ key: `fresh-${s}`, quorum: await tokenizeQuorum(s, s + 9n) })));
+    // Interleaved, so an answer given to the wrong position would show.
+    const outcomes = await submitterFor(1).submit([done[0], fresh[0], done[1], fresh[1]]);
+    const statusOf = new Map(outcomes.map((o) => [o.key, o.status]));
+    expect(Object.fromEntries(statusOf)).toEqual({
+      "done-2000000": "already-done",
+      "fresh-2100000": "applied",
+      "done-2200000": "already-done",
+      "fresh-2300000": "applied",
+    });
+    for (const s of [2_000_000n, 2_100_000n, 2_200_000n, 2_300_000n]) expect(await batchOfLock(s)).toHaveLength(1);
+  }, 30_000);
+
   it("isolates an attestation the chain refuses; the others still go through", async () => {
     const good = await tokenizeQuorum(1_100_000n, 1_100_009n);
     const outsider = `0x${"11".repeat(32)}` as Hex;
