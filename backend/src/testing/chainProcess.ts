@@ -12,7 +12,7 @@
  * The child runs `chainProcessMain.ts` and reports its chain over the IPC channel; `request`
  * goes over the chain's JSON-RPC endpoint.
  */
-import { fork } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { privateKeyToAccount } from "viem/accounts";
 import { publicClientFor } from "../chain/clients";
@@ -20,21 +20,55 @@ import { deploymentSchema } from "../chain/deployment";
 import { chainControls, type StartTestChainOptions, type TestChain } from "./testChain";
 
 /** What the child reports once its chain is up (the deployment as JSON, checked on arrival). */
-export type ChainProcessReady = Pick<TestChain, "rpcUrl" | "chainId" | "accounts" | "oracleKeys" | "threshold"> & { readonly deployment: unknown };
+export type ChainProcessReady = Pick<TestChain, "rpcUrl" | "chainId" | "accounts" | "oracleKeys" | "threshold"> & {
+  readonly deployment: unknown;
+  /** What backs the child's EVM arena (`edrArenaPages`). */
+  readonly arenaPages: "huge" | "regular" | "unknown";
+};
+
+/** A chain in a process of its own, with what backs its EVM arena and how many starts it took. */
+export type ChainProcess = TestChain & { readonly arenaPages: ChainProcessReady["arenaPages"]; readonly starts: number };
+
+/**
+ * How the child asks for a fresh process: given `argument`, it exits with `exitCode` (EX_TEMPFAIL)
+ * when EDR's allocator arena did not get transparent huge pages (several times slower EVM; see
+ * edrTuning.ts). Whether it gets them changes from process to process.
+ */
+export const CHAIN_PROCESS_RESTART = { argument: "restart-without-huge-pages", exitCode: 75 } as const;
+
+/** Processes started at most in search of one whose EVM arena has huge pages; the last one is kept either way. */
+const MAX_CHAIN_PROCESS_STARTS = 10;
 
 /** Starts a chain with the ledger deployed in a child process (see the module comment). */
-export async function startTestChainProcess(options: StartTestChainOptions = {}): Promise<TestChain> {
-  const child = fork(path.join(__dirname, "chainProcessMain.ts"), [JSON.stringify(options)], {
-    execArgv: ["--import", "tsx"],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  const killOnExit = () => child.kill("SIGKILL");
-  process.once("exit", killOnExit);
-  const ready = await new Promise<ChainProcessReady>((resolve, reject) => {
-    child.once("message", (message) => resolve(message as ChainProcessReady));
-    child.once("error", reject);
-    child.once("exit", (code) => reject(new Error(`the chain process exited (code ${code}) before its chain was up`)));
-  });
+export async function startTestChainProcess(options: StartTestChainOptions = {}): Promise<ChainProcess> {
+  for (let start = 1; ; start++) {
+    const last = start === MAX_CHAIN_PROCESS_STARTS;
+    const child = fork(path.join(__dirname, "chainProcessMain.ts"), [JSON.stringify(options), ...(last ? [] : [CHAIN_PROCESS_RESTART.argument])], {
+      execArgv: ["--import", "tsx"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    const killOnExit = () => child.kill("SIGKILL");
+    process.once("exit", killOnExit);
+    const ready = await new Promise<ChainProcessReady | "restart">((resolve, reject) => {
+      child.once("message", (message) => resolve(message as ChainProcessReady));
+      child.once("error", reject);
+      child.once("exit", (code) => {
+        if (code === CHAIN_PROCESS_RESTART.exitCode && !last) resolve("restart");
+        else reject(new Error(`the chain process exited (code ${code}) before its chain was up`));
+      });
+    }).catch((error: unknown) => {
+      process.off("exit", killOnExit);
+      throw error;
+    });
+    if (ready === "restart") {
+      process.off("exit", killOnExit);
+      continue;
+    }
+    return { ...connectToChainProcess(child, ready, killOnExit), arenaPages: ready.arenaPages, starts: start };
+  }
+}
+
+function connectToChainProcess(child: ChildProcess, ready: ChainProcessReady, killOnExit: () => void): TestChain {
   const deployment = deploymentSchema.parse(ready.deployment);
   const [admin, compliance, pauser, treasury, ...users] = ready.accounts.map((key) => privateKeyToAccount(key));
   let id = 0;

@@ -34,6 +34,17 @@ export function loadHardhatRuntime(): HardhatRuntimeEnvironment {
   return runtime;
 }
 
+/**
+ * Loads EDR's native module (with {@link configureEdrAllocator}'s settings) the way Hardhat does,
+ * without the rest of Hardhat: its allocator reserves its arena as it loads, so
+ * `edrArenaPages` (edrTuning.ts) can tell right after this what the arena got.
+ */
+export function loadEdr(): void {
+  configureEdrAllocator();
+  const { requireNapiRsModule } = requireHere("hardhat/common/napi-rs") as { requireNapiRsModule(id: string): unknown };
+  requireNapiRsModule("@nomicfoundation/edr");
+}
+
 /** A fresh in-process Hardhat network and the private keys of its funded accounts. */
 export interface InProcessNetwork {
   readonly hre: HardhatRuntimeEnvironment;
