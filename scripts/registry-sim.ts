@@ -6,6 +6,7 @@
  *   --cycle-ms <n>       time between processing cycles in ms (default 60000); "manual" = only on admin tick
  *   --seed <n>           seed of every random choice (default 1)
  *   --time-factor <x>    multiplies the webhook retry schedule (default 1 = real time)
+ *   --webhook-concurrency <n>  webhook attempts in flight per endpoint (default 1: one at a time)
  *   --admin-token <t>    enables /v1/admin/* for `Authorization: Bearer <t>`
  *   --help               prints this text
  */
@@ -13,7 +14,7 @@ import pino from "pino";
 import { loadConfig } from "../backend/src/config";
 import { startRegistrySimulator } from "../backend/src/registry/simulator";
 
-const USAGE = `usage: npm run registry:sim -- [--port <n>] [--host <address>] [--cycle-ms <n>|manual] [--seed <n>] [--time-factor <x>] [--admin-token <token>]`;
+const USAGE = `usage: npm run registry:sim -- [--port <n>] [--host <address>] [--cycle-ms <n>|manual] [--seed <n>] [--time-factor <x>] [--webhook-concurrency <n>] [--admin-token <token>]`;
 
 interface SimulatorArguments {
   port?: number;
@@ -21,6 +22,7 @@ interface SimulatorArguments {
   cycleMs?: number | null;
   seed?: number;
   timeFactor?: number;
+  webhookConcurrency?: number;
   adminToken?: string;
   help: boolean;
 }
@@ -60,6 +62,9 @@ function parseSimulatorArguments(argv: readonly string[]): SimulatorArguments {
       case "time-factor":
         parsed.timeFactor = number(name, value, (n) => n > 0, "a positive number");
         break;
+      case "webhook-concurrency":
+        parsed.webhookConcurrency = number(name, value, (n) => Number.isInteger(n) && n >= 1 && n <= 1024, "a whole number 1–1024");
+        break;
       case "admin-token":
         if (value.length < 8) throw new Error("--admin-token: expected at least 8 characters");
         parsed.adminToken = value;
@@ -92,6 +97,7 @@ async function main(): Promise<void> {
     cycleMs: args.cycleMs === undefined ? 60_000 : args.cycleMs,
     seed: args.seed ?? 1,
     webhookTimeFactor: args.timeFactor ?? 1,
+    webhookConcurrency: args.webhookConcurrency,
     adminToken: args.adminToken,
     logger,
   });

@@ -8,8 +8,10 @@
  * `--cycle-ms` 200 ms: an offered load of 500 events/s, cycles compressed as the issue allows), so
  * the pipeline sees a stream of batches. The 3 oracle nodes run as separate processes
  * (`scripts/oracle-node.ts`, as each operator runs one; `--in-process-nodes` keeps them in this
- * process). The simulator delivers webhooks with up to
- * `--webhook-concurrency` (32) attempts in flight, as senders such as Svix do.
+ * process). The registry simulator runs in a process of its own too (`scripts/registry-sim.ts`, as
+ * the registry is another party's service; `--in-process-registry` keeps it here, on the
+ * platform's event loop) and delivers webhooks with up to `--webhook-concurrency` (32) attempts in
+ * flight, as senders such as Svix do.
  * Latency of an event = on-chain confirmation (receipt seen, recorded in `sync_operations`)
  * − registry confirmation (the change's timestamp). Throughput = events / (last on-chain
  * confirmation − first registry confirmation). The chain runs in a process of its own, as a node
@@ -18,9 +20,10 @@
  * Writes bench/results/sync.json and prints a table.
  * Targets (issue 3): p99 ≤ 2 s, ≥ 200 events/s.
  *
- *   npm run bench:sync -- [--events 1000] [--cycles 10] [--cycle-ms 200] [--webhook-concurrency 32] [--in-process-nodes] [--in-process-chain] [--verbose]
+ *   npm run bench:sync -- [--events 1000] [--cycles 10] [--cycle-ms 200] [--webhook-concurrency 32] [--in-process-nodes] [--in-process-chain] [--in-process-registry] [--verbose]
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
@@ -108,6 +111,79 @@ async function startNodeProcesses(keys: readonly string[], env: Record<string, s
   return { urls, stop };
 }
 
+/** The registry side of the bench: a holder account, lock requests, and processing cycles on demand. */
+interface BenchRegistry {
+  readonly url: string;
+  readonly where: string;
+  createHolder(): Promise<string>;
+  submitLock(lock: { fromAccountId: string; destinationWallet: Hex; lockRef: Hex; chainId: number; serialNumber: string }, idempotencyKey: string): Promise<void>;
+  /** Runs one processing cycle: the registry confirms what it has taken in. */
+  tick(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const HOLDER = { registry: "VERRA", name: "Bench holder", kind: "holding", country: "KE", closed: false, note: "" } as const;
+
+/** The simulator on this process's event loop (`--in-process-registry`), driven directly. */
+async function startInProcessRegistry(webhookConcurrency: number): Promise<BenchRegistry> {
+  const sim = await startRegistrySimulator({ seed: 11, cycleMs: null, webhookTimeFactor: 0.001, webhookConcurrency });
+  return {
+    url: sim.url,
+    where: "in the bench's process (on the platform's event loop)",
+    createHolder: async () => sim.simulator.createAccount(HOLDER).id,
+    async submitLock(lock, idempotencyKey) {
+      sim.simulator.submit("lock", lock, { idempotencyKey, registry: "VERRA" } as never);
+    },
+    async tick() {
+      sim.control.tick();
+    },
+    close: () => sim.close(),
+  };
+}
+
+/** `npm run registry:sim` in a process of its own, driven over its HTTP API (admin routes for the cycles). */
+async function startRegistryProcess(webhookConcurrency: number): Promise<BenchRegistry> {
+  const port = await freePort();
+  const adminToken = randomBytes(16).toString("hex");
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join("scripts", "registry-sim.ts"), "--port", String(port), "--cycle-ms", "manual", "--seed", "11", "--time-factor", "0.001", "--webhook-concurrency", String(webhookConcurrency), "--admin-token", adminToken],
+    { env: { ...process.env, LOG_LEVEL: "warn" }, stdio: ["ignore", "inherit", "inherit"] },
+  );
+  process.once("exit", () => child.exitCode === null && child.kill("SIGKILL"));
+  const call = async (method: string, route: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${url}/v1${route}`, {
+      method,
+      headers: { "content-type": "application/json", ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`registry simulator ${method} ${route}: ${response.status} ${await response.text()}`);
+    return response.json() as Promise<unknown>;
+  };
+  for (let waited = 0; !(await fetch(`${url}/v1/health`).then((r) => r.ok, () => false)); waited += 200) {
+    if (waited > 60_000 || child.exitCode !== null) throw new Error("the registry simulator process did not come up");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    url,
+    where: "a separate process (scripts/registry-sim.ts), driven over HTTP",
+    createHolder: async () => ((await call("POST", "/accounts", HOLDER)) as { id: string }).id,
+    async submitLock(lock, idempotencyKey) {
+      await call("POST", "/locks", lock, { "Idempotency-Key": idempotencyKey });
+    },
+    async tick() {
+      await call("POST", "/admin/tick", undefined, { authorization: `Bearer ${adminToken}` });
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
 /**
  * What the chain alone allows: the largest multicall of the run re-executed with `eth_call` on the
  * state before its block, several times, nothing else running. @returns EVM milliseconds per
@@ -142,9 +218,9 @@ async function main(): Promise<void> {
   const chain = chainProcess ?? (await startTestChain());
   // What backs the chain's EVM arena (see edrTuning.ts): huge pages make EDR several times faster.
   const chainArena = chainProcess === undefined ? { pages: edrArenaPages() } : { pages: chainProcess.arenaPages, processStarts: chainProcess.starts };
-  const sim = await startRegistrySimulator({ seed: 11, cycleMs: null, webhookTimeFactor: 0.001, webhookConcurrency });
+  const sim = process.argv.includes("--in-process-registry") ? await startInProcessRegistry(webhookConcurrency) : await startRegistryProcess(webhookConcurrency);
   // PostgreSQL when TEST_DATABASE_URL is set (the server .ci/run starts), else embedded PGlite:
-  // PGlite runs on this process's event loop, next to the chain, the simulator and the pipeline.
+  // PGlite runs on this process's event loop, next to the pipeline.
   const db = await openTestDatabase();
   const secret = `whsec_${Buffer.from("bench-sync-webhook-secret").toString("base64")}`;
   const inProcessNodes = process.argv.includes("--in-process-nodes");
@@ -173,8 +249,7 @@ async function main(): Promise<void> {
     await ledgerActions(chain).kyc(owner);
 
     // Registry side: one holder, one project, N issuances, each locked into platform custody.
-    const simulator = sim.simulator;
-    const holder = simulator.createAccount({ registry: "VERRA", name: "Bench holder", kind: "holding", country: "KE", closed: false, note: "" });
+    const holder = { id: await sim.createHolder() };
     const project = await (await fetch(`${sim.url}/v1/projects`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -197,14 +272,14 @@ async function main(): Promise<void> {
     const batchesBefore = await chain.publicClient.readContract({ address: chain.deployment.contracts.credit, abi: carbonCreditAbi, functionName: "batchCount" });
     for (let c = 0; c < cycles; c++) {
       const cycleStart = Date.now();
+      const locks: Promise<void>[] = [];
       for (let n = c * perCycle; n < Math.min(events, (c + 1) * perCycle); n++) {
-        simulator.submit(
-          "lock",
-          { fromAccountId: holder.id, destinationWallet: owner, lockRef: keccak256(stringToHex(`bench-lock-${n}`)), chainId: chain.chainId, serialNumber: serials[n] } as never,
-          { idempotencyKey: `bench-lock-${n}`, registry: "VERRA" },
+        locks.push(
+          sim.submitLock({ fromAccountId: holder.id, destinationWallet: owner, lockRef: keccak256(stringToHex(`bench-lock-${n}`)), chainId: chain.chainId, serialNumber: serials[n] }, `bench-lock-${n}`),
         );
       }
-      sim.control.tick();
+      await Promise.all(locks);
+      await sim.tick();
       if (c < cycles - 1) await new Promise((resolve) => setTimeout(resolve, Math.max(0, cycleMs - (Date.now() - cycleStart))));
     }
     for (;;) {
@@ -237,6 +312,7 @@ async function main(): Promise<void> {
       webhookConcurrency,
       database: db.schema === undefined ? "PGlite in memory (embedded default), one connection" : "PostgreSQL (TEST_DATABASE_URL)",
       oracleNodes: inProcessNodes ? "3 in-process HTTP servers" : "3 separate processes (scripts/oracle-node.ts)",
+      registrySimulator: sim.where,
       chainArena,
       applied: applied.length,
       notAppliedWithinCap: events - applied.length,
