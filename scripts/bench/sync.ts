@@ -3,10 +3,14 @@
  * simulator → signed webhooks → intake (Postgres) → pg-boss → 3 oracle nodes (2-of-3, each reading
  * the registry and chain over HTTP) → batched RegistryBridge.tokenize on the Hardhat chain.
  *
- * The issuances are created beforehand; in the measured part the registry receives N/`--cycles`
- * lock requests per processing cycle and confirms them at the cycle's end (`--cycles` 10, one every
- * `--cycle-ms` 200 ms: an offered load of 500 events/s, cycles compressed as the issue allows), so
- * the pipeline sees a stream of batches. The 3 oracle nodes run as separate processes
+ * The issuances are created beforehand. After a warm-up (`--warmup` 200 events, not measured),
+ * two phases of N events each: the registry receives N/`--cycles` (10) lock requests per
+ * processing cycle and confirms them at the cycle's end, so the pipeline sees a stream of batches
+ * (cycles compressed as the issue allows):
+ * - at the target rate: cycles as far apart as `--target-rate` (200 events/s) makes them; the
+ *   p99 latency target applies here (a latency target means something only at a stated load);
+ * - saturation: one cycle every `--cycle-ms` (200 ms: 500 events/s offered, more than the pipeline
+ *   carries); the throughput target applies here. The 3 oracle nodes run as separate processes
  * (`scripts/oracle-node.ts`, as each operator runs one; `--in-process-nodes` keeps them in this
  * process). The registry simulator runs in a process of its own too (`scripts/registry-sim.ts`, as
  * the registry is another party's service; `--in-process-registry` keeps it here, on the
@@ -20,7 +24,7 @@
  * Writes bench/results/sync.json and prints a table.
  * Targets (issue 3): p99 ≤ 2 s, ≥ 200 events/s.
  *
- *   npm run bench:sync -- [--events 1000] [--cycles 10] [--cycle-ms 200] [--webhook-concurrency 32] [--in-process-nodes] [--in-process-chain] [--in-process-registry] [--verbose]
+ *   npm run bench:sync -- [--events 1000] [--warmup 200] [--cycles 10] [--target-rate 200] [--cycle-ms 200] [--webhook-concurrency 32] [--in-process-nodes] [--in-process-chain] [--in-process-registry] [--verbose]
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -41,11 +45,11 @@ import { ledgerActions, startTestChain } from "../../backend/src/testing";
 import { startTestChainProcess } from "../../backend/src/testing/chainProcess";
 import { edrArenaPages } from "../../backend/src/testing/edrTuning";
 
-function argument(name: string, fallback: number): number {
+function argument(name: string, fallback: number, minimum = 1): number {
   const index = process.argv.indexOf(`--${name}`);
   if (index === -1) return fallback;
   const value = Number(process.argv[index + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name}: expected a positive whole number, got ${process.argv[index + 1]}`);
+  if (!Number.isInteger(value) || value < minimum) throw new Error(`--${name}: expected a whole number ≥ ${minimum}, got ${process.argv[index + 1]}`);
   return value;
 }
 
@@ -205,6 +209,8 @@ async function evmCeiling(publicClient: PublicClient, hashes: readonly Hex[]) {
 
 async function main(): Promise<void> {
   const events = argument("events", 1000);
+  const warmup = argument("warmup", 200, 0);
+  const targetRate = argument("target-rate", 200);
   const cycles = argument("cycles", 10);
   const cycleMs = argument("cycle-ms", 200);
   const webhookConcurrency = argument("webhook-concurrency", 32);
@@ -257,7 +263,7 @@ async function main(): Promise<void> {
     })).json() as { id: string };
     const perCycle = Math.ceil(events / cycles);
     const serials: string[] = [];
-    for (let n = 0; n < events; n++) {
+    for (let n = 0; n < 2 * events + warmup; n++) {
       const issuance = await (await fetch(`${sim.url}/v1/issuances`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -266,89 +272,118 @@ async function main(): Promise<void> {
       serials.push(issuance.serialNumber);
     }
 
-    // Measured part: each registry cycle takes in its share of lock requests and confirms them;
-    // the platform carries them on-chain.
-    const started = Date.now();
-    const batchesBefore = await chain.publicClient.readContract({ address: chain.deployment.contracts.credit, abi: carbonCreditAbi, functionName: "batchCount" });
-    for (let c = 0; c < cycles; c++) {
-      const cycleStart = Date.now();
-      const locks: Promise<void>[] = [];
-      for (let n = c * perCycle; n < Math.min(events, (c + 1) * perCycle); n++) {
-        locks.push(
-          sim.submitLock({ fromAccountId: holder.id, destinationWallet: owner, lockRef: keccak256(stringToHex(`bench-lock-${n}`)), chainId: chain.chainId, serialNumber: serials[n] }, `bench-lock-${n}`),
-        );
+    // Each registry cycle takes in its share of lock requests (locks `from` … `to` - 1) and
+    // confirms them; the platform carries them on-chain. @returns once all of them are settled.
+    let submitted = 0;
+    const run = async (from: number, to: number, cycleMs: number): Promise<void> => {
+      const began = Date.now();
+      submitted += to - from;
+      for (let first = from; first < to; first += perCycle) {
+        const cycleStart = Date.now();
+        const locks: Promise<void>[] = [];
+        for (let n = first; n < Math.min(to, first + perCycle); n++) {
+          locks.push(
+            sim.submitLock({ fromAccountId: holder.id, destinationWallet: owner, lockRef: keccak256(stringToHex(`bench-lock-${n}`)), chainId: chain.chainId, serialNumber: serials[n] }, `bench-lock-${n}`),
+          );
+        }
+        await Promise.all(locks);
+        await sim.tick();
+        if (first + perCycle < to) await new Promise((resolve) => setTimeout(resolve, Math.max(0, cycleMs - (Date.now() - cycleStart))));
       }
-      await Promise.all(locks);
-      await sim.tick();
-      if (c < cycles - 1) await new Promise((resolve) => setTimeout(resolve, Math.max(0, cycleMs - (Date.now() - cycleStart))));
-    }
-    for (;;) {
-      const counts = await countOperations(db.pool);
-      const done = counts.applied + counts["already-done"] + counts.refused + counts.failed;
-      if (done >= events || Date.now() - started > 600_000) {
-        if (counts.applied < events) logger.warn({ counts }, "not every event was applied");
-        break;
+      for (;;) {
+        const counts = await countOperations(db.pool);
+        const done = counts.applied + counts["already-done"] + counts.refused + counts.failed;
+        if (done >= submitted || Date.now() - began > 600_000) {
+          if (counts.applied < submitted) logger.warn({ counts }, "not every event was applied");
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const rows = await listOperations(db.pool);
-    const applied = rows.filter((r) => r.state === "applied" && r.appliedAt !== null);
-    const latencies = applied.map((r) => ((r.appliedAt as Date).getTime() - r.registryConfirmedAt.getTime()) / 1000).sort((a, b) => a - b);
-    const firstConfirmation = Math.min(...applied.map((r) => r.registryConfirmedAt.getTime()));
-    const lastOnChain = Math.max(...applied.map((r) => (r.appliedAt as Date).getTime()));
-    const seconds = (lastOnChain - firstConfirmation) / 1000;
-    const batchesAfter = await chain.publicClient.readContract({ address: chain.deployment.contracts.credit, abi: carbonCreditAbi, functionName: "batchCount" });
-    const transactions = new Set(applied.map((r) => r.transactionHash)).size;
-    const evm = await evmCeiling(chain.publicClient, applied.map((r) => r.transactionHash).filter((h): h is Hex => h !== null));
+    };
+    // Warm-up (not measured): the first events through a fresh platform, nodes and chain run
+    // several times slower (JIT compilation, connection pools, the chain's first touch of its
+    // memory), as in any service just started.
+    if (warmup > 0) await run(2 * events, 2 * events + warmup, cycleMs);
+    /** One measured phase: locks `from` … `to` - 1 offered in cycles `cycleMs` apart. */
+    const measure = async (from: number, to: number, phaseCycleMs: number) => {
+      const started = Date.now();
+      const batchesBefore = await chain.publicClient.readContract({ address: chain.deployment.contracts.credit, abi: carbonCreditAbi, functionName: "batchCount" });
+      await run(from, to, phaseCycleMs);
+      const rows = (await listOperations(db.pool)).filter((r) => r.registryConfirmedAt.getTime() >= started);
+      const applied = rows.filter((r) => r.state === "applied" && r.appliedAt !== null);
+      const latencies = applied.map((r) => ((r.appliedAt as Date).getTime() - r.registryConfirmedAt.getTime()) / 1000).sort((a, b) => a - b);
+      const firstConfirmation = Math.min(...applied.map((r) => r.registryConfirmedAt.getTime()));
+      const lastOnChain = Math.max(...applied.map((r) => (r.appliedAt as Date).getTime()));
+      const seconds = (lastOnChain - firstConfirmation) / 1000;
+      const batchesAfter = await chain.publicClient.readContract({ address: chain.deployment.contracts.credit, abi: carbonCreditAbi, functionName: "batchCount" });
+      return {
+        cycleMs: phaseCycleMs,
+        offeredEventsPerSecond: Math.round((perCycle * 1000) / phaseCycleMs),
+        applied: applied.length,
+        notAppliedWithinCap: to - from - applied.length,
+        mintedBatches: Number(batchesAfter - batchesBefore),
+        transactions: new Set(applied.map((r) => r.transactionHash)).size,
+        transactionHashes: applied.map((r) => r.transactionHash).filter((h): h is Hex => h !== null),
+        eventsPerSecond: Math.round((applied.length / seconds) * 10) / 10,
+        latencySeconds: {
+          p50: percentile(latencies, 50),
+          p90: percentile(latencies, 90),
+          p99: percentile(latencies, 99),
+          max: latencies.at(-1) ?? Number.NaN,
+        },
+      };
+    };
+    // Latency is measured at the throughput target's rate (the registry confirming
+    // `targetRate` events a second); throughput at saturation (`--cycle-ms`, 500 events/s).
+    const targetCycleMs = Math.round((perCycle * 1000) / targetRate);
+    const { transactionHashes: _atRateHashes, ...atTargetRate } = await measure(0, events, targetCycleMs);
+    const { transactionHashes, ...saturation } = await measure(events, 2 * events, cycleMs);
+    const evm = await evmCeiling(chain.publicClient, transactionHashes);
     const result = {
       benchmark: "sync",
       description:
         "N custody locks confirmed by the registry simulator, N/cycles per processing cycle → Standard Webhooks (concurrent deliveries) → intake (group commit) → pg-boss (batch fetch) → 3 oracle node HTTP services (separate processes by default), each asked for the whole batch at once (2-of-3; each node reads the registry with search requests and the chain) → RegistryBridge.multicall(tokenize…) on a Hardhat chain in its own process (an in-process EDR served over JSON-RPC), sent without a prior simulation",
       date: new Date().toISOString(),
       events,
+      warmupEvents: warmup,
       cycles,
-      cycleMs,
-      offeredEventsPerSecond: Math.round((perCycle * 1000) / cycleMs),
       webhookConcurrency,
       database: db.schema === undefined ? "PGlite in memory (embedded default), one connection" : "PostgreSQL (TEST_DATABASE_URL)",
       oracleNodes: inProcessNodes ? "3 in-process HTTP servers" : "3 separate processes (scripts/oracle-node.ts)",
       registrySimulator: sim.where,
       chainArena,
-      applied: applied.length,
-      notAppliedWithinCap: events - applied.length,
-      note: "Latency percentiles and throughput cover the applied events only; events not applied within the 600 s cap are counted in notAppliedWithinCap (their latency exceeds the cap).",
-      mintedBatches: Number(batchesAfter - batchesBefore),
+      note: "Two measured phases of N events each, after a warm-up: latency at the throughput target's rate (atTargetRate), throughput at saturation (the registry confirming more than the pipeline can carry). Percentiles and throughput cover the applied events only; events not applied within the 600 s cap are counted in notAppliedWithinCap.",
+      atTargetRate,
+      saturation,
       evm,
-      transactions,
-      eventsPerSecond: Math.round((applied.length / seconds) * 10) / 10,
-      latencySeconds: {
-        p50: percentile(latencies, 50),
-        p90: percentile(latencies, 90),
-        p99: percentile(latencies, 99),
-        max: latencies.at(-1) ?? Number.NaN,
-      },
-      targets: { p99Seconds: 2, eventsPerSecond: 200 },
-      met: { p99: percentile(latencies, 99) <= 2, throughput: applied.length / seconds >= 200 },
+      eventsPerSecond: saturation.eventsPerSecond,
+      latencySeconds: atTargetRate.latencySeconds,
+      targets: { p99Seconds: 2, p99AtEventsPerSecond: targetRate, eventsPerSecond: 200 },
+      met: { p99: atTargetRate.latencySeconds.p99 <= 2, throughput: saturation.eventsPerSecond >= 200 },
       machine: { cpus: os.cpus().length, loadAverage1mBefore: Math.round(loadBefore * 100) / 100, loadAverage1mAfter: Math.round(os.loadavg()[0] * 100) / 100 },
     };
     const file = path.join("bench", "results", "sync.json");
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`\nCarbonClear registry sync: ${events} events, ${cycles} registry cycles, 3 oracle nodes (2-of-3)\n`);
+    console.log(`\nCarbonClear registry sync: ${events} events a phase, 3 oracle nodes (2-of-3)\n`);
+    const phase = (name: string, p: typeof saturation, throughputTarget: string, p99Target: string): [string, string, string][] => [
+      [`${name}: offered (events/s)`, String(p.offeredEventsPerSecond), ""],
+      [`${name}: applied on-chain`, `${p.applied} / ${events}`, ""],
+      [`${name}: batches minted (no double mint)`, String(p.mintedBatches), `= ${events}`],
+      [`${name}: transactions`, String(p.transactions), ""],
+      [`${name}: throughput (events/s)`, String(p.eventsPerSecond), throughputTarget],
+      [`${name}: latency p50 (s)`, p.latencySeconds.p50.toFixed(3), ""],
+      [`${name}: latency p99 (s)`, p.latencySeconds.p99.toFixed(3), p99Target],
+    ];
     const table: [string, string, string][] = [
-      ["events applied on-chain", `${applied.length} / ${events}`, ""],
-      ["batches minted (no double mint)", String(result.mintedBatches), `= ${events}`],
-      ["transactions", String(transactions), ""],
-      ["throughput (events/s)", String(result.eventsPerSecond), "≥ 200"],
-      ["latency p50 (s)", result.latencySeconds.p50.toFixed(3), ""],
-      ["latency p99 (s)", result.latencySeconds.p99.toFixed(3), "≤ 2"],
-      ["latency max (s)", result.latencySeconds.max.toFixed(3), ""],
+      ...phase("at target rate", atTargetRate, "", "≤ 2"),
+      ...phase("saturation", saturation, "≥ 200", ""),
       ["EVM time per tokenize (ms, re-executed)", evm.msPerAttestation.toFixed(1), ""],
       ["EVM ceiling (tokenizations/s, one core)", String(evm.ceilingPerSecond), ""],
       ["chain's EVM arena pages (process starts)", `${chainArena.pages}${"processStarts" in chainArena ? ` (${chainArena.processStarts})` : ""}`, ""],
       ["load average (1 min, before → after)", `${result.machine.loadAverage1mBefore} → ${result.machine.loadAverage1mAfter}`, ""],
     ];
-    for (const [name, value, target] of table) console.log(`${name.padEnd(40)} ${value.padStart(14)}  ${target}`);
+    for (const [name, value, target] of table) console.log(`${name.padEnd(46)} ${value.padStart(14)}  ${target}`);
     console.log(`\nwritten to ${file}`);
   } finally {
     await platform.close();
