@@ -96,6 +96,12 @@ export class AttestationSubmitter {
   readonly #maxCalls: number;
   /** Serialises transactions from the submitting key. */
   #queue: Promise<unknown> = Promise.resolve();
+  /**
+   * Nonce and fees for the next transaction of the batch being submitted, known from the one
+   * just mined (saves two chain reads per transaction); dropped at every new batch and whenever a
+   * send does not go through at once.
+   */
+  #carry: { nonce: number; fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } } | undefined;
 
   constructor(options: SubmitterOptions) {
     this.#options = options;
@@ -117,6 +123,7 @@ export class AttestationSubmitter {
   }
 
   async #submitAll(items: readonly ReadyAttestation[]): Promise<SubmissionOutcome[]> {
+    this.#carry = undefined;
     const outcomes: SubmissionOutcome[] = [];
     const pending: ReadyAttestation[] = [];
     const consumed = await this.#areConsumed(items.map((item) => item.quorum.digest));
@@ -386,7 +393,12 @@ export class AttestationSubmitter {
     for (let attempt = 0; attempt < this.#maxSendAttempts; attempt++) {
       const mined = await this.#minedAmong(sent);
       if (mined !== undefined) return outcomesOf(mined);
-      const [nonce, fees] = await Promise.all([publicClient.getTransactionCount({ address: this.address, blockTag: "latest" }), publicClient.estimateFeesPerGas()]);
+      const carried = attempt === 0 ? this.#carry : undefined;
+      this.#carry = undefined;
+      const [nonce, fees] =
+        carried === undefined
+          ? await Promise.all([publicClient.getTransactionCount({ address: this.address, blockTag: "latest" }), publicClient.estimateFeesPerGas()])
+          : [carried.nonce, carried.fees];
       const bump = (value: bigint) => (value * (100n + 30n * BigInt(attempt))) / 100n;
       try {
         // Signed here, so the hash is known even when the node answers the send with an error
@@ -412,10 +424,17 @@ export class AttestationSubmitter {
           if (mined !== undefined) return outcomesOf(mined);
           throw refusal;
         }
-        const receipt = await publicClient
-          .waitForTransactionReceipt({ hash, timeout: this.#receiptTimeoutMs, pollingInterval: this.#options.pollingIntervalMs ?? 50 })
-          .catch(() => undefined);
-        if (receipt !== undefined) return outcomesOf(receipt);
+        // A chain that mines on arrival has the receipt already: one read; else wait for a block.
+        const receipt =
+          (await this.#minedAmong([hash])) ??
+          (await publicClient
+            .waitForTransactionReceipt({ hash, timeout: this.#receiptTimeoutMs, pollingInterval: this.#options.pollingIntervalMs ?? 50 })
+            .catch(() => undefined));
+        if (receipt !== undefined) {
+          // Mined at the first send: the next transaction of this batch takes the next nonce, same fees.
+          if (attempt === 0) this.#carry = { nonce: nonce + 1, fees: { maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas } };
+          return outcomesOf(receipt);
+        }
         lastError = `transaction ${hash} (nonce ${nonce}) not mined within ${this.#receiptTimeoutMs} ms`;
       } catch (error) {
         // "nonce too low" (an earlier send got mined meanwhile) or "replacement underpriced": look again.
