@@ -178,6 +178,8 @@ export class RegistryLedger {
   /** Issuances by registry and serial scope, to find the one a serial string points into. */
   readonly #issuancesByScope = new Map<string, Issuance[]>();
   readonly #lots = new Map<number, Lot>();
+  /** Ids of each issuance's lots (an index over #lots: an issuance's lots without a scan of all). */
+  readonly #lotIdsByIssuance = new Map<string, Set<number>>();
   readonly #random: SeededRandom;
   readonly #now: () => Date;
   #nextLotId = 1;
@@ -440,7 +442,8 @@ export class RegistryLedger {
 
   /** The lots of an issuance, ascending: they partition its serial block. */
   lotsOfIssuance(issuanceId: string): Lot[] {
-    return this.#sortedLots((lot) => lot.issuanceId === issuanceId);
+    const ids = this.#lotIdsByIssuance.get(issuanceId) ?? [];
+    return [...ids].map((id) => this.#lots.get(id) as Lot).sort(compareRanges);
   }
 
   /** Every lot, by issuance (in issue order) then serial. */
@@ -568,6 +571,7 @@ export class RegistryLedger {
         throw new Error(`internal: piece ${piece.start}-${piece.end} is not inside lot ${piece.lot.id}`);
       }
       this.#lots.delete(lot.id);
+      this.#lotIdsByIssuance.get(lot.issuanceId)?.delete(lot.id);
       if (lot.start < piece.start || piece.end < lot.end) splitSerials.push(this.serialNumberOf(plan.issuance, lot));
       if (lot.start < piece.start) this.#addLot({ ...lot, end: piece.start - 1n });
       this.#addLot({
@@ -589,6 +593,9 @@ export class RegistryLedger {
   #addLot(lot: Omit<Lot, "id">): Lot {
     const added: Lot = { ...lot, id: this.#nextLotId++ };
     this.#lots.set(added.id, added);
+    const ids = this.#lotIdsByIssuance.get(added.issuanceId) ?? new Set<number>();
+    ids.add(added.id);
+    this.#lotIdsByIssuance.set(added.issuanceId, ids);
     return added;
   }
 
