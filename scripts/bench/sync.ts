@@ -342,7 +342,7 @@ async function main(): Promise<void> {
     const result = {
       benchmark: "sync",
       description:
-        "N custody locks confirmed by the registry simulator, N/cycles per processing cycle → Standard Webhooks (concurrent deliveries) → intake (group commit) → pg-boss (batch fetch) → 3 oracle node HTTP services (separate processes by default), each asked for the whole batch at once (2-of-3; each node reads the registry with search requests and the chain) → RegistryBridge.multicall(tokenize…) on a Hardhat chain in its own process (an in-process EDR served over JSON-RPC), sent without a prior simulation",
+        "After a warm-up, two phases (at the target rate, at saturation) of N custody locks confirmed by the registry simulator (a process of its own, driven over HTTP), N/cycles per processing cycle → Standard Webhooks (concurrent deliveries) → intake (group commit) → pg-boss (batch fetch) → 3 oracle node HTTP services (separate processes by default), each asked for the whole batch at once (2-of-3; each node reads the registry with search requests and the chain) → RegistryBridge.multicall(tokenize…) on a Hardhat chain in its own process (an in-process EDR served over JSON-RPC), sent without a prior simulation",
       date: new Date().toISOString(),
       events,
       warmupEvents: warmup,
