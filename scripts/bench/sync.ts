@@ -70,6 +70,14 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Waits until `healthUrl` answers 2xx; @throws when `child` exits first or a minute passes. */
+async function waitUntilHealthy(healthUrl: string, child: ChildProcess, name: string): Promise<void> {
+  for (let waited = 0; !(await fetch(healthUrl).then((r) => r.ok, () => false)); waited += 200) {
+    if (waited > 60_000 || child.exitCode !== null) throw new Error(`${name} did not come up`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 /** Starts `npm run oracle:node` equivalents, one process per key; @returns their URLs and a stopper. */
 async function startNodeProcesses(keys: readonly string[], env: Record<string, string>): Promise<{ urls: string[]; stop(): Promise<void> }> {
   const children: ChildProcess[] = [];
@@ -100,14 +108,7 @@ async function startNodeProcesses(keys: readonly string[], env: Record<string, s
       children.push(child);
       urls.push(`http://127.0.0.1:${port}`);
     }
-    for (const url of urls) {
-      for (let waited = 0; ; waited += 200) {
-        const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
-        if (ok) break;
-        if (waited > 60_000) throw new Error(`oracle node ${url} did not come up`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    }
+    for (const [index, url] of urls.entries()) await waitUntilHealthy(`${url}/health`, children[index], `oracle node ${url}`);
   } catch (error) {
     await stop();
     throw error;
@@ -165,10 +166,7 @@ async function startRegistryProcess(webhookConcurrency: number): Promise<BenchRe
     if (!response.ok) throw new Error(`registry simulator ${method} ${route}: ${response.status} ${await response.text()}`);
     return response.json() as Promise<unknown>;
   };
-  for (let waited = 0; !(await fetch(`${url}/v1/health`).then((r) => r.ok, () => false)); waited += 200) {
-    if (waited > 60_000 || child.exitCode !== null) throw new Error("the registry simulator process did not come up");
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await waitUntilHealthy(`${url}/v1/health`, child, "the registry simulator process");
   return {
     url,
     where: "a separate process (scripts/registry-sim.ts), driven over HTTP",
