@@ -5,8 +5,8 @@
  * (NomicFoundation/edr#1657), about 430 bytes a step, into buffers its allocator (mimalloc, inside
  * the native module) takes from the OS. `perf` on the chain process of `npm run bench:sync`
  * showed most of its time in `memmove` (the step vectors being copied as they grow) and page
- * faults: the traces were written into fresh pages, not into memory already in use. Four
- * conditions keep the pages in use:
+ * faults: the traces were written into fresh pages, not into memory already in use. Five
+ * conditions keep that cost down:
  * - mimalloc keeps what it takes ({@link configureEdrAllocator}): a 2 GiB arena reserved and
  *   committed up front, and freed pages never returned to the OS. With mimalloc's defaults a
  *   fresh chain ran its first ten 40-tokenize transactions at 200–300 ms each, and only then at
@@ -24,16 +24,15 @@
  * - The provider knows the contracts (`createProvider` given the artifacts). Without them, a
  *   40-tokenize transaction took 500 ms in steady state; with them, 50–70 ms. Loading the build
  *   info costs about 0.4 s per chain.
- *
  * - The arena is backed by transparent huge pages. mimalloc asks the kernel for them
  *   (`madvise(MADV_HUGEPAGE)`) only when the 2 GiB reservation comes back aligned to its 32 MiB
  *   segment size; otherwise it over-allocates, trims, and leaves the arena on 4 KiB pages. That
  *   depends on where the kernel places the mapping, so it changes from process to process. In
  *   16 fresh processes running a 600,000-step call, 8 of the 9 whose arena had huge pages (`hg`
- *   in its `/proc/self/smaps` flags) ran at 56–84 ns a step (the ninth at 310 ns), all 7 without
- *   at 478–656 ns. This was the two-speed chain behind `bench:sync`'s run-to-run spread. {@link edrArenaPages} tells
- *   which one a process got; the chain process of `startTestChainProcess` starts again until
- *   it gets huge pages.
+ *   in its `/proc/self/smaps` flags) ran at 56–84 ns a step (the ninth at 310 ns), all 7
+ *   without at 478–656 ns. This was the two-speed chain behind `bench:sync`'s run-to-run
+ *   spread. {@link edrArenaPages} tells which one a process got; the chain process of
+ *   `startTestChainProcess` starts again until it gets huge pages.
  *
  * {@link configureEdrAllocator} runs before Hardhat loads (`loadHardhatRuntime`,
  * `hardhat.config.ts`), {@link tuneEdrProvider} wraps each provider, and `createInProcessNetwork`
@@ -48,14 +47,17 @@ import type { EthereumProvider, RequestArguments } from "hardhat/types";
  * mimalloc's options, read from the environment when EDR's native module loads (mimalloc is linked
  * into it): reserve and commit a 2 GiB arena at once, and never purge freed pages.
  */
+/** The arena mimalloc reserves up front, in GiB. */
+const ARENA_GIB = 2;
+
 const EDR_ALLOCATOR_ENVIRONMENT = {
-  MIMALLOC_RESERVE_OS_MEMORY: "2GiB",
+  MIMALLOC_RESERVE_OS_MEMORY: `${ARENA_GIB}GiB`,
   MIMALLOC_ARENA_EAGER_COMMIT: "1",
   MIMALLOC_PURGE_DELAY: "-1",
 } as const;
 
-/** The reservation's size as `/proc/self/smaps` gives it. */
-const ARENA_KIB = 2 * 1024 * 1024;
+/** The arena's size as `/proc/self/smaps` gives it. */
+const ARENA_KIB = ARENA_GIB * 1024 * 1024;
 
 /**
  * Puts EDR's allocator settings into this process's environment, keeping any value already set
