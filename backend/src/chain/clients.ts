@@ -11,6 +11,8 @@ import {
   http,
   type Account,
   type Chain,
+  type MulticallParameters,
+  type MulticallReturnType,
   type PublicClient,
   type Transport,
   type WalletClient,
@@ -42,6 +44,18 @@ export function publicClientFor(rpcUrl: string, chainId: number): PublicClient<T
     transport: http(rpcUrl, { retryCount: 2, batch: { batchSize: 200, wait: 0 } }),
     pollingInterval: 250,
   });
+}
+
+/**
+ * Many view calls in one `eth_call`: a deployless Multicall3 (nothing needs deploying on the
+ * chain), every call in the one request (`batchSize: 0`), and any failing call fails the read.
+ * @returns each call's result, in order.
+ */
+export function readAllAtOnce<const contracts extends readonly unknown[]>(
+  client: PublicClient,
+  contracts: MulticallParameters<contracts, false>["contracts"],
+): Promise<MulticallReturnType<contracts, false>> {
+  return client.multicall({ contracts, allowFailure: false, deployless: true, batchSize: 0 });
 }
 
 export function walletClientFor(

@@ -12,6 +12,7 @@
  */
 import type { Address, Hex, PublicClient } from "viem";
 import { carbonCreditAbi } from "../chain/abis";
+import { readAllAtOnce } from "../chain/clients";
 
 export class SerialPredecessors {
   readonly #publicClient: PublicClient;
@@ -57,12 +58,10 @@ export class SerialPredecessors {
     const blocks =
       toRead.length === 0
         ? []
-        : await this.#publicClient.multicall({
-            contracts: toRead.map(({ namespace, candidate }) => ({ address: this.#credit, abi: carbonCreditAbi, functionName: "serialBlock", args: [namespace, candidate] }) as const),
-            allowFailure: false,
-            deployless: true,
-            batchSize: 0,
-          });
+        : await readAllAtOnce(
+            this.#publicClient,
+            toRead.map(({ namespace, candidate }) => ({ address: this.#credit, abi: carbonCreditAbi, functionName: "serialBlock", args: [namespace, candidate] }) as const),
+          );
     const confirmed = new Map<number, bigint>();
     toRead.forEach(({ index, candidate }, i) => {
       const [end, next] = blocks[i];

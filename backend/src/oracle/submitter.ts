@@ -32,6 +32,7 @@ import {
   type WalletClient,
 } from "viem";
 import { carbonCreditAbi, oracleQuorumAbi, registryBridgeAbi, retirementCertificateAbi, settlementEscrowAbi } from "../chain/abis";
+import { readAllAtOnce } from "../chain/clients";
 import type { Deployment } from "../chain/deployment";
 import type { CollectedQuorum } from "./aggregator";
 import { lockedTrade } from "./node";
@@ -334,25 +335,14 @@ export class AttestationSubmitter {
     }
   }
 
-  async #isConsumed(digest: Hash): Promise<boolean> {
-    return this.#options.publicClient.readContract({
-      address: this.#options.deployment.contracts.quorum,
-      abi: oracleQuorumAbi,
-      functionName: "isConsumed",
-      args: [digest],
-    });
-  }
-
   /** Whether each digest is consumed, in one `eth_call` (a deployless Multicall3). */
   async #areConsumed(digests: readonly Hash[]): Promise<boolean[]> {
     if (digests.length === 0) return [];
     const quorum = this.#options.deployment.contracts.quorum;
-    return this.#options.publicClient.multicall({
-      contracts: digests.map((digest) => ({ address: quorum, abi: oracleQuorumAbi, functionName: "isConsumed", args: [digest] }) as const),
-      allowFailure: false,
-      deployless: true,
-      batchSize: 0,
-    });
+    return readAllAtOnce(
+      this.#options.publicClient,
+      digests.map((digest) => ({ address: quorum, abi: oracleQuorumAbi, functionName: "isConsumed", args: [digest] }) as const),
+    );
   }
 
   /** Lock references among `items` that a BatchCreated event already carries. */
@@ -476,7 +466,7 @@ export class AttestationSubmitter {
    */
   async #effectOnChain(item: ReadyAttestation): Promise<string | undefined> {
     const { attestation, digest } = item.quorum;
-    if (attestation.kind !== "TradeConfirmation") return (await this.#isConsumed(digest)) ? "consumed by another transaction" : undefined;
+    if (attestation.kind !== "TradeConfirmation") return (await this.#areConsumed([digest]))[0] ? "consumed by another transaction" : undefined;
     const { publicClient, deployment } = this.#options;
     const escrow = deployment.contracts.escrow as Address;
     const tradeId = attestation.message.tradeId;
