@@ -139,7 +139,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Runn
       db,
       publicClient,
       deployment,
-      submitterWallet: walletClientFor(chain.rpcUrl, chain.chainId, relayer),
+      submitterWallet: walletClientFor(chain.rpcUrl, chain.chainId, keys[5 + DEMO_TRADERS]),
       registryUrl: registry.url,
       oracleKeys,
       webhookSecret,

@@ -17,7 +17,6 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 import {
   carbonCreditAbi,
   identityRegistryAbi,
@@ -25,6 +24,7 @@ import {
   registryBridgeAbi,
   retirementCertificateAbi,
 } from "./abis";
+import { nativeSigningAccount } from "./signing";
 import type { Deployment } from "./deployment";
 
 /** A chain definition for `chainId` served at `rpcUrl` (Hardhat's 31337 by default). */
@@ -58,12 +58,13 @@ export function readAllAtOnce<const contracts extends readonly unknown[]>(
   return client.multicall({ contracts, allowFailure: false, deployless: true, batchSize: 0 });
 }
 
+/** A wallet client on `rpcUrl`; a private key becomes a local account that signs in native code (`nativeSigningAccount`). */
 export function walletClientFor(
   rpcUrl: string,
   chainId: number,
   account: Account | `0x${string}`,
 ): WalletClient<Transport, Chain, Account> {
-  const acct = typeof account === "string" ? privateKeyToAccount(account) : account;
+  const acct = typeof account === "string" ? nativeSigningAccount(account) : account;
   return createWalletClient({ account: acct, chain: chainFor(chainId, rpcUrl), transport: http(rpcUrl) });
 }
 

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { bytesToHex, hexToBytes, recoverAddress, type Hex } from "viem";
+import { bytesToHex, hexToBytes, recoverAddress, recoverTransactionAddress, type Hex, type TransactionSerializable } from "viem";
 import { privateKeyToAccount, sign } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import { InvalidSignatureError, nativeSigningAccount, recoverDigestSigner, signDigest } from "./signing";
@@ -31,6 +31,29 @@ describe("native secp256k1 signing", () => {
     } as const;
     expect(await nativeSigningAccount(key).signTypedData(typedData)).toBe(await privateKeyToAccount(key).signTypedData(typedData));
     expect(nativeSigningAccount(key).address).toBe(privateKeyToAccount(key).address);
+  });
+
+  it("signs transactions exactly as viem's account does (legacy, EIP-2930, EIP-1559; large calldata)", async () => {
+    const transactions = fc.record({
+      nonce: fc.nat({ max: 1_000_000 }),
+      gas: fc.bigInt({ min: 21_000n, max: 30_000_000n }),
+      fee: fc.bigInt({ min: 1n, max: 10n ** 12n }),
+      data: fc.uint8Array({ maxLength: 40_000 }).map((b) => bytesToHex(b)),
+      type: fc.constantFrom("legacy", "eip2930", "eip1559"),
+    });
+    await fc.assert(
+      fc.asyncProperty(privateKeys, transactions, async (key, { nonce, gas, fee, data, type }) => {
+        const to = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+        const transaction: TransactionSerializable =
+          type === "eip1559"
+            ? { type, chainId: 31337, nonce, gas, to, data, maxFeePerGas: fee * 2n, maxPriorityFeePerGas: fee }
+            : { type, chainId: 31337, nonce, gas, to, data, gasPrice: fee };
+        const signed = await nativeSigningAccount(key).signTransaction(transaction);
+        expect(signed).toBe(await privateKeyToAccount(key).signTransaction(transaction));
+        expect(await recoverTransactionAddress({ serializedTransaction: signed as never })).toBe(privateKeyToAccount(key).address);
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it("refuses what OpenZeppelin's ECDSA.recover refuses: high s, v other than 27/28, wrong length", () => {

@@ -9,8 +9,22 @@
  * (high-s, v other than 27/28), so a signature accepted here is accepted by `OracleQuorum`.
  */
 import secp256k1 from "secp256k1";
-import { bytesToHex, hashTypedData, hexToBytes, type Address, type Hash, type Hex, type PrivateKeyAccount, type TypedDataDefinition } from "viem";
-import { privateKeyToAccount, publicKeyToAddress } from "viem/accounts";
+import {
+  bytesToHex,
+  getAddress,
+  hashTypedData,
+  hexToBytes,
+  parseSignature,
+  serializeTransaction,
+  type Address,
+  type Hash,
+  type Hex,
+  type PrivateKeyAccount,
+  type TransactionSerializable,
+  type TypedDataDefinition,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { keccak256Bytes, keccak256Hex } from "./keccak";
 
 /** Half the curve order: OpenZeppelin's ECDSA rejects `s` above it (signature malleability). */
 const HALF_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
@@ -47,18 +61,29 @@ export function recoverDigestSigner(digest: Hash, signature: Hex): Address {
   } catch (error) {
     throw new InvalidSignatureError(`no public key recovers from this signature: ${(error as Error).message}`);
   }
-  return publicKeyToAddress(bytesToHex(publicKey));
+  // The address: the last 20 bytes of keccak256 over the key's 64 coordinate bytes.
+  return getAddress(bytesToHex(keccak256Bytes(publicKey.subarray(1)).subarray(12)));
 }
 
 /**
- * viem's `privateKeyToAccount`, with `sign` and `signTypedData` in native code (see the module
- * comment); everything else (messages, transactions, authorizations) is viem's own.
+ * viem's `privateKeyToAccount`, with `sign`, `signTypedData` and `signTransaction` in native code
+ * (see the module comment; a transaction's keccak256 through `keccak.ts`, since a batch of
+ * attestations makes a transaction of tens of kilobytes); everything else (messages,
+ * authorizations) is viem's own. `signTransaction` is viem's, step for step: hash the serialized
+ * transaction (an EIP-4844 one without its sidecars), sign, serialize with the signature.
  */
 export function nativeSigningAccount(privateKey: Hex): PrivateKeyAccount {
   const account = privateKeyToAccount(privateKey);
+  const signTransaction = async (transaction: TransactionSerializable, options?: { serializer?: typeof serializeTransaction }): Promise<Hex> => {
+    const serializer = options?.serializer ?? serializeTransaction;
+    const signable = transaction.type === "eip4844" ? { ...transaction, sidecars: false as const } : transaction;
+    const signature = parseSignature(signDigest(privateKey, keccak256Hex(await serializer(signable))));
+    return serializer(transaction, signature);
+  };
   return {
     ...account,
     sign: async ({ hash }) => signDigest(privateKey, hash),
     signTypedData: async (typedData) => signDigest(privateKey, hashTypedData(typedData as TypedDataDefinition)),
+    signTransaction: signTransaction as PrivateKeyAccount["signTransaction"],
   };
 }

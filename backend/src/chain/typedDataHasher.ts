@@ -9,7 +9,8 @@
  * type this compiler does not handle (arrays, signed integers) is refused when the hasher is built.
  * Property-tested to equal viem's `hashTypedData` for every attestation kind.
  */
-import { concatBytes, domainSeparator, hexToBytes, isAddress, keccak256, stringToBytes, type Hash, type TypedDataDomain } from "viem";
+import { concatBytes, domainSeparator, hexToBytes, isAddress, stringToBytes, type Hash, type TypedDataDomain } from "viem";
+import { keccak256Bytes, keccak256Hex } from "./keccak";
 
 type Field = { readonly name: string; readonly type: string };
 type Types = Readonly<Record<string, readonly Field[]>>;
@@ -70,13 +71,13 @@ function atomicEncoder(type: string): Encoder {
   if (type === "string") {
     return (value, path) => {
       if (typeof value !== "string") throw new TypedDataValueError(`${path}: expected a string`);
-      return keccak256(stringToBytes(value), "bytes");
+      return keccak256Bytes(stringToBytes(value));
     };
   }
   if (type === "bytes") {
     return (value, path) => {
       if (typeof value !== "string" || !/^0x([0-9a-fA-F]{2})*$/.test(value)) throw new TypedDataValueError(`${path}: expected hex bytes`);
-      return keccak256(value as `0x${string}`, "bytes");
+      return keccak256Bytes(hexToBytes(value as `0x${string}`));
     };
   }
   const uint = /^uint(\d+)$/.exec(type);
@@ -108,7 +109,7 @@ function atomicEncoder(type: string): Encoder {
 function structEncoder(types: Types, name: string, cache: Map<string, (value: unknown, path: string) => Uint8Array>): (value: unknown, path: string) => Uint8Array {
   const cached = cache.get(name);
   if (cached !== undefined) return cached;
-  const typeHash = keccak256(stringToBytes(encodeType(types, name)), "bytes");
+  const typeHash = keccak256Bytes(stringToBytes(encodeType(types, name)));
   const fields: { name: string; encode: Encoder }[] = [];
   const hashStruct = (value: unknown, path: string): Uint8Array => {
     if (typeof value !== "object" || value === null) throw new TypedDataValueError(`${path}: expected a ${name} struct`);
@@ -116,7 +117,7 @@ function structEncoder(types: Types, name: string, cache: Map<string, (value: un
     const buffer = new Uint8Array(32 * (fields.length + 1));
     buffer.set(typeHash, 0);
     fields.forEach((field, i) => buffer.set(field.encode(record[field.name], `${path}.${field.name}`), 32 * (i + 1)));
-    return keccak256(buffer, "bytes");
+    return keccak256Bytes(buffer);
   };
   cache.set(name, hashStruct);
   for (const field of types[name]) {
@@ -133,5 +134,5 @@ export function compileTypedDataHasher(domain: TypedDataDomain, types: Types, pr
   if (types[primaryType] === undefined) throw new Error(`EIP-712 primary type ${primaryType} is not among the types`);
   const hashStruct = structEncoder(types, primaryType, new Map());
   const prefix = concatBytes([new Uint8Array([0x19, 0x01]), hexToBytes(domainSeparator({ domain }))]);
-  return (message) => keccak256(concatBytes([prefix, hashStruct(message, primaryType)]));
+  return (message) => keccak256Hex(concatBytes([prefix, hashStruct(message, primaryType)]));
 }

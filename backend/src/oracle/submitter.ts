@@ -20,7 +20,6 @@ import {
   ContractFunctionRevertedError,
   decodeErrorResult,
   encodeFunctionData,
-  keccak256,
   type Abi,
   type Account,
   type Address,
@@ -33,6 +32,7 @@ import {
 } from "viem";
 import { carbonCreditAbi, oracleQuorumAbi, registryBridgeAbi, retirementCertificateAbi, settlementEscrowAbi } from "../chain/abis";
 import { readAllAtOnce } from "../chain/clients";
+import { keccak256Hex } from "../chain/keccak";
 import type { Deployment } from "../chain/deployment";
 import type { CollectedQuorum } from "./aggregator";
 import { lockedTrade } from "./node";
@@ -377,6 +377,8 @@ export class AttestationSubmitter {
     const outcomesOf = async (receipt: { status: "success" | "reverted"; transactionHash: Hash; blockNumber: bigint }) =>
       receipt.status === "reverted" && options?.onRevert === "report" ? "reverted" : this.#outcomesOf(receipt, items);
     const { walletClient, publicClient } = this.#options;
+    const signTransaction = walletClient.account.signTransaction;
+    if (signTransaction === undefined) throw new Error(`the submitting account ${walletClient.account.address} cannot sign transactions itself (a local account is needed)`);
     const gas = gasLimit ?? ((await publicClient.estimateGas({ account: this.address, to, data })) * 12n) / 10n;
     const sent: Hash[] = [];
     let lastError = "";
@@ -393,9 +395,11 @@ export class AttestationSubmitter {
       try {
         // Signed here, so the hash is known even when the node answers the send with an error
         // (Hardhat reports a transaction that it mined but that reverted as an error of the send).
-        const serializedTransaction = await walletClient.signTransaction({
-          account: walletClient.account,
-          chain: walletClient.chain,
+        // Signed by the account itself: the wallet client's signTransaction would first ask the
+        // node for its chain id, one more round trip for every transaction.
+        const serializedTransaction = await signTransaction({
+          type: "eip1559",
+          chainId: walletClient.chain.id,
           to,
           data,
           gas,
@@ -403,7 +407,7 @@ export class AttestationSubmitter {
           maxFeePerGas: bump(fees.maxFeePerGas),
           maxPriorityFeePerGas: bump(fees.maxPriorityFeePerGas),
         });
-        const hash = keccak256(serializedTransaction);
+        const hash = keccak256Hex(serializedTransaction);
         sent.push(hash);
         const refusal = await walletClient.sendRawTransaction({ serializedTransaction }).then(
           () => undefined,
