@@ -389,7 +389,10 @@ export class RegistryLedger {
     };
     this.#issuances.set(issuance.id, issuance);
     const scopeKey = scopeKeyOf(body.registry, serialScope);
-    this.#issuancesByScope.set(scopeKey, [...(this.#issuancesByScope.get(scopeKey) ?? []), issuance]);
+    // In serial order: a scope's serials are handed out upwards (#nextFreeSerial).
+    const inScope = this.#issuancesByScope.get(scopeKey);
+    if (inScope === undefined) this.#issuancesByScope.set(scopeKey, [issuance]);
+    else inScope.push(issuance);
     this.#addLot({
       issuanceId: issuance.id,
       start: serialStart,
@@ -471,9 +474,7 @@ export class RegistryLedger {
       throw error;
     }
     const range = { start: parsed.start, end: parsed.end };
-    const issuance = (this.#issuancesByScope.get(scopeKeyOf(parsed.registry, parsed.serialScope)) ?? []).find(
-      (candidate) => candidate.serialStart <= range.start && range.end <= candidate.serialEnd,
-    );
+    const issuance = issuanceContaining(this.#issuancesByScope.get(scopeKeyOf(parsed.registry, parsed.serialScope)) ?? [], range);
     if (issuance === undefined) {
       return { found: false, reason: `no ${parsed.registry} issuance contains serials ${range.start}-${range.end} of ${JSON.stringify(serialNumber)}` };
     }
@@ -614,6 +615,20 @@ export class RegistryLedger {
 
 function projectKey(registry: RegistryId, id: string): string {
   return `${registry}:${id}`;
+}
+
+/** The issuance of `inSerialOrder` (one scope's, disjoint, ascending) whose serials contain `range`, by binary search. */
+function issuanceContaining(inSerialOrder: readonly Issuance[], range: SerialRange): Issuance | undefined {
+  let low = 0;
+  let high = inSerialOrder.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const candidate = inSerialOrder[middle];
+    if (range.start < candidate.serialStart) high = middle - 1;
+    else if (range.start > candidate.serialEnd) low = middle + 1;
+    else return range.end <= candidate.serialEnd ? candidate : undefined;
+  }
+  return undefined;
 }
 
 function scopeKeyOf(registry: RegistryId, serialScope: bigint): string {
