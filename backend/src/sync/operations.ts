@@ -114,6 +114,8 @@ export interface OperationRow {
   readonly transactionHash: string | null;
   readonly lastError: string | null;
   readonly registryConfirmedAt: Date;
+  /** When the platform first heard of it (webhook intake or reconciliation). */
+  readonly firstSeenAt: Date;
   readonly appliedAt: Date | null;
 }
 
@@ -129,9 +131,10 @@ export async function listOperations(db: Queryable, filter: { state?: OperationS
     transaction_hash: string | null;
     last_error: string | null;
     registry_confirmed_at: Date;
+    first_seen_at: Date;
     applied_at: Date | null;
   }>(
-    `SELECT registry, operation_id, state, source, kind, attempts, transaction_hash, last_error, registry_confirmed_at, applied_at
+    `SELECT registry, operation_id, state, source, kind, attempts, transaction_hash, last_error, registry_confirmed_at, first_seen_at, applied_at
      FROM sync_operations WHERE ($1::text IS NULL OR state = $1) ORDER BY first_seen_at, operation_id LIMIT $2`,
     [filter.state ?? null, filter.limit ?? 10_000],
   );
@@ -145,6 +148,7 @@ export async function listOperations(db: Queryable, filter: { state?: OperationS
     transactionHash: row.transaction_hash,
     lastError: row.last_error,
     registryConfirmedAt: row.registry_confirmed_at,
+    firstSeenAt: row.first_seen_at,
     appliedAt: row.applied_at,
   }));
 }
