@@ -1,6 +1,7 @@
 /**
  * `npm run bench:sync`: N registry events (default 1,000 custody locks) through the registry
- * simulator → signed webhooks → intake (Postgres) → pg-boss → 3 oracle nodes (2-of-3, each reading
+ * simulator → signed webhooks → intake (Postgres) → pg-boss → 3 oracle nodes (2-of-3: two asked per
+ * batch, the third when needed; each reading
  * the registry and chain over HTTP) → batched RegistryBridge.tokenize on the Hardhat chain.
  *
  * The issuances are created beforehand. After a warm-up (`--warmup` 200 events, not measured),
@@ -366,7 +367,7 @@ async function main(): Promise<void> {
     const result = {
       benchmark: "sync",
       description:
-        "After a warm-up, two phases (at the target rate, at saturation) of N custody locks confirmed by the registry simulator (a process of its own, driven over HTTP), N/cycles per processing cycle → Standard Webhooks (concurrent deliveries) → intake (group commit) → pg-boss (batch fetch) → 3 oracle node HTTP services (separate processes by default), each asked for the whole batch at once (2-of-3; each node reads the registry with search requests and the chain) → RegistryBridge.multicall(tokenize…) on a Hardhat chain in its own process (an in-process EDR served over JSON-RPC), sent without a prior simulation",
+        "After a warm-up, two phases (at the target rate, at saturation) of N custody locks confirmed by the registry simulator (a process of its own, driven over HTTP), N/cycles per processing cycle → Standard Webhooks (concurrent deliveries) → intake (group commit) → pg-boss (batch fetch) → 3 oracle node HTTP services (separate processes by default), 2 of them (rotating) asked for the whole batch at once, the third only for requests they leave short or after 1 s (2-of-3; each node reads the registry with search requests and the chain) → RegistryBridge.multicall(tokenize…) on a Hardhat chain in its own process (an in-process EDR served over JSON-RPC), sent without a prior simulation",
       date: new Date().toISOString(),
       events,
       warmupEvents: warmup,

@@ -1,6 +1,7 @@
 /**
- * Collects a quorum of attestations on one registry operation from the oracle nodes (submission is
- * `submitter.ts`).
+ * Collects a quorum of attestations on registry operations from the oracle nodes (submission is
+ * `submitter.ts`): `collectQuorum` for one operation (every node asked at once), `collectQuorums`
+ * for a batch (M nodes first, more only when needed).
  * The aggregator trusts no node: it recovers every signature locally, counts a signer only if it
  * is in the quorum's signer set and has not been counted, and counts only signatures over one
  * identical EIP-712 digest that matches the request.
@@ -174,6 +175,18 @@ function compareAddresses(a: Address, b: Address): number {
 
 export interface CollectQuorumsOptions extends Omit<CollectQuorumOptions, "request"> {
   readonly requests: readonly QuorumRequest[];
+  /**
+   * Whom to ask at first. `"quorum"` (the default): `threshold` nodes, since M signatures are all a
+   * request needs; another node is asked, for the requests still open, as soon as an answer
+   * leaves one short (a node down, a refusal, a bad signature) or `hedgeAfterMs` pass with
+   * requests unsettled. Each node re-reads the registry and signs, so asking M of N nodes instead
+   * of all N saves (N - M) / N of the network's work. `"all"`: every node at once.
+   */
+  readonly fanOut?: "quorum" | "all";
+  /** With `fanOut: "quorum"`, when to ask one more node for requests still unsettled. Default 1,000 ms. */
+  readonly hedgeAfterMs?: number;
+  /** Which node is asked first (an index into `nodeUrls`, modulo its length), so that load rotates. Default: random. */
+  readonly firstNode?: number;
 }
 
 /** The quorum collected for one request of a batch, or why none was. */
@@ -183,16 +196,19 @@ interface ItemState {
   readonly byDigest: Map<Hash, { attestation: UnsignedAttestation; signatures: ValidSignature[] }>;
   readonly counted: Set<string>;
   readonly failures: NodeFailure[];
+  /** Nodes asked for this request: the first `asked` of the rotated node order. */
+  asked: number;
   answered: number;
   outcome?: QuorumOutcome;
 }
 
 /**
- * The batch form of {@link collectQuorum}: sends the requests to every node at once (one
- * `POST /v1/attestations/batch` per node, all nodes concurrently) and settles each request as soon
- * as `threshold` distinct signers validly signed one digest — or as soon as the nodes still to
- * answer could no longer make up a quorum. Resolves once every request is settled (a slow or dead
- * node does not hold up requests the others already settled); never rejects.
+ * The batch form of {@link collectQuorum}: sends the requests to the nodes (one
+ * `POST /v1/attestations/batch` per node asked, concurrently; whom and when: `fanOut`) and settles
+ * each request as soon as `threshold` distinct signers validly signed one digest — or as soon as
+ * the nodes still to answer could no longer make up a quorum. Resolves once every request is
+ * settled (a slow or dead node does not hold up requests the others already settled); never
+ * rejects.
  */
 export async function collectQuorums(options: CollectQuorumsOptions): Promise<QuorumOutcome[]> {
   if (options.requests.length > ATTEST_BATCH_LIMIT) {
@@ -202,22 +218,26 @@ export async function collectQuorums(options: CollectQuorumsOptions): Promise<Qu
   }
   const fetchFn: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
   const members = new Set(options.signers.map((s) => s.toLowerCase()));
-  const items: ItemState[] = options.requests.map(() => ({ byDigest: new Map(), counted: new Set(), failures: [], answered: 0 }));
+  const items: ItemState[] = options.requests.map(() => ({ byDigest: new Map(), counted: new Set(), failures: [], asked: 0, answered: 0 }));
   const digests = new Map<string, Hash>();
   const abort = new AbortController();
   const nodes = options.nodeUrls.length;
-  const body = JSON.stringify({
-    requests: options.requests.map((r) => ({ registry: r.registry, operationId: r.operationId, deadline: String(r.deadline) })),
-  });
+  const first = options.firstNode ?? Math.floor(Math.random() * Math.max(1, nodes));
+  /** The nodes in the order they are asked. */
+  const order = options.nodeUrls.map((_, i) => options.nodeUrls[(((first + i) % nodes) + nodes) % nodes]);
+  const initial = options.fanOut === "all" ? nodes : Math.min(nodes, Math.max(1, options.threshold));
+  const hedgeAfterMs = options.hedgeAfterMs ?? 1_000;
   if (options.requests.length === 0) return [];
 
   return new Promise<QuorumOutcome[]>((resolve) => {
     let unsettled = items.length;
+    let hedge: NodeJS.Timeout | undefined;
     const settle = (item: ItemState, outcome: QuorumOutcome): void => {
       if (item.outcome !== undefined) return;
       item.outcome = outcome;
       unsettled -= 1;
       if (unsettled === 0) {
+        clearTimeout(hedge);
         abort.abort();
         resolve(items.map((i) => i.outcome as QuorumOutcome));
       }
@@ -231,18 +251,51 @@ export async function collectQuorums(options: CollectQuorumsOptions): Promise<Qu
     };
     if (nodes === 0) for (const item of items) afterAnswer(item);
 
-    for (const nodeUrl of options.nodeUrls) {
-      askNode(nodeUrl)
+    /** Asks each of `indexes`' next node (in `order`) for them: one request per node. */
+    const askNext = (indexes: readonly number[]): void => {
+      const byNode = new Map<number, number[]>();
+      for (const index of indexes) {
+        const item = items[index];
+        if (item.outcome !== undefined || item.asked >= nodes) continue;
+        byNode.set(item.asked, [...(byNode.get(item.asked) ?? []), index]);
+        item.asked += 1;
+      }
+      for (const [position, group] of byNode) ask(order[position], group);
+    };
+    /** Open requests that the answers still expected cannot complete. */
+    const short = (indexes: readonly number[]): number[] =>
+      indexes.filter((index) => {
+        const item = items[index];
+        return item.outcome === undefined && best(item) + (item.asked - item.answered) < options.threshold;
+      });
+    const scheduleHedge = (): void => {
+      if (options.fanOut === "all") return;
+      hedge = setTimeout(() => {
+        const open = items.flatMap((item, index) => (item.outcome === undefined && item.asked < nodes ? [index] : []));
+        if (open.length === 0) return;
+        askNext(open);
+        scheduleHedge();
+      }, hedgeAfterMs);
+      hedge.unref();
+    };
+
+    const ask = (nodeUrl: string, indexes: readonly number[]): void => {
+      askNode(nodeUrl, indexes)
         .catch((error: unknown) => `unusable answer: ${(error as Error).message}`)
         .then(async (answer) => {
-          for (const [index, item] of items.entries()) {
+          for (const [position, index] of indexes.entries()) {
+            const item = items[index];
             if (item.outcome !== undefined) continue;
             if (typeof answer === "string") item.failures.push({ nodeUrl, reason: answer });
-            else await take(nodeUrl, item, index, answer[index]);
+            else await take(nodeUrl, item, index, answer[position]);
             afterAnswer(item);
           }
+          askNext(short(indexes));
         });
-    }
+    };
+    const everyone = items.map((_, index) => index);
+    for (let n = 0; n < initial; n++) askNext(everyone);
+    scheduleHedge();
 
     async function take(nodeUrl: string, item: ItemState, index: number, result: BatchResult): Promise<void> {
       const fail = (reason: string, code?: string): void => {
@@ -291,13 +344,20 @@ export async function collectQuorums(options: CollectQuorumsOptions): Promise<Qu
     return digest;
   }
 
-  async function askNode(nodeUrl: string): Promise<BatchResult[] | string> {
+  /** Asks `nodeUrl` for the requests at `indexes`: its results in that order, or why there are none. */
+  async function askNode(nodeUrl: string, indexes: readonly number[]): Promise<BatchResult[] | string> {
+    const body = JSON.stringify({
+      requests: indexes.map((index) => {
+        const r = options.requests[index];
+        return { registry: r.registry, operationId: r.operationId, deadline: String(r.deadline) };
+      }),
+    });
     const answer = await postToNode(fetchFn, nodeUrl, ORACLE_API_PATHS.attestBatch, body, AbortSignal.any([abort.signal, AbortSignal.timeout(options.timeoutMs)]));
     if (!answer.ok) return answer.reason;
     const json = answer.json;
     const parsed = attestationBatchResponseSchema.safeParse(json);
     if (!parsed.success) return `malformed answer: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
-    if (parsed.data.results.length !== options.requests.length) return `malformed answer: ${parsed.data.results.length} results for ${options.requests.length} requests`;
+    if (parsed.data.results.length !== indexes.length) return `malformed answer: ${parsed.data.results.length} results for ${indexes.length} requests`;
     const raw = (json as { results: { attestation?: { message?: unknown } }[] }).results;
     return parsed.data.results.map((result, i): BatchResult =>
       result.ok ? { ok: true, attestation: signedAttestationFromJson(result.attestation), rawMessage: JSON.stringify(raw[i].attestation?.message) } : result,

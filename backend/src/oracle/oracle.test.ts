@@ -10,7 +10,7 @@ import { keccak256, stringToHex, type Address, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { carbonCreditAbi, oracleQuorumAbi, settlementEscrowAbi } from "../chain/abis";
 import { walletClientFor } from "../chain/clients";
-import { createRegistryAdapter, registryApiBaseUrl, type RegistryAdapter } from "../registry";
+import { createRegistryAdapter, registryApiBaseUrl, type FetchLike, type RegistryAdapter } from "../registry";
 import { DEFAULT_PLATFORM_CUSTODY_ACCOUNT_IDS, type RunningRegistrySimulator } from "../registry/simulator";
 import { seedHolding, startTestSimulator, type SimulatorClient } from "../registry/simulator/testing";
 import { openTestDatabase, type TestDatabase } from "../db/testing";
@@ -313,6 +313,108 @@ describe("tokenization through the oracle quorum", () => {
         await tampering.close();
       }
     });
+  });
+});
+
+describe("asking M of N nodes first", () => {
+  let requests: QuorumRequest[];
+
+  beforeAll(async () => {
+    const locks = [await lockIntoCustody(chain.users[2].address), await lockIntoCustody(chain.users[2].address)];
+    const deadline = (await chain.latestTimestamp()) + 600n;
+    requests = locks.map((l) => ({ registry: "VERRA", operationId: l.operation.operationId, deadline }));
+  });
+
+  /** `fetch` that records the node each batch request goes to, and holds the ones to `slowUrl` for `slowMs` (until aborted). */
+  function recordingFetch(slow?: { url: string; ms: number }) {
+    const asked: string[] = [];
+    const fetchFn: FetchLike = async (input, init) => {
+      const url = String(input);
+      asked.push(url.replace(/\/v1\/attestations\/batch$/, ""));
+      if (slow !== undefined && url.startsWith(slow.url)) {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, slow.ms);
+          init?.signal?.addEventListener("abort", () => {
+            clearTimeout(timer);
+            reject(new Error("aborted"));
+          });
+        });
+      }
+      return fetch(input, init);
+    };
+    return { asked, fetchFn };
+  }
+
+  const batch = (nodeUrls: string[], extra: Partial<Parameters<typeof collectQuorums>[0]>) =>
+    collectQuorums({
+      nodeUrls,
+      requests,
+      threshold: chain.threshold,
+      signers: quorumSigners,
+      chainId: chain.chainId,
+      quorumAddress: chain.deployment.contracts.quorum,
+      timeoutMs: 5_000,
+      ...extra,
+    });
+  const address = (key: Hex) => privateKeyToAccount(key).address;
+
+  it("asks only M nodes when they sign, starting where told (load rotates)", async () => {
+    const urls = nodes.map((n) => n.url);
+    for (const firstNode of [0, 1, 2]) {
+      const { asked, fetchFn } = recordingFetch();
+      const outcomes = await batch(urls, { firstNode, fetch: fetchFn });
+      expect(outcomes.every((o) => o.ok)).toBe(true);
+      expect(asked).toEqual([urls[firstNode], urls[(firstNode + 1) % 3]]);
+      const expected = [chain.oracleKeys[firstNode], chain.oracleKeys[(firstNode + 1) % 3]].map(address).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+      for (const o of outcomes) expect(o.ok && o.quorum.signers).toEqual(expected);
+    }
+    // "all" asks every node at once, as before.
+    const { asked, fetchFn } = recordingFetch();
+    expect((await batch(urls, { fanOut: "all", fetch: fetchFn })).every((o) => o.ok)).toBe(true);
+    expect(asked.sort()).toEqual([...urls].sort());
+  });
+
+  it("asks the next node at once when an answer leaves requests short (a node down)", async () => {
+    const down = await startNode(chain.oracleKeys[2]);
+    await down.close();
+    const { asked, fetchFn } = recordingFetch();
+    const started = Date.now();
+    const outcomes = await batch([down.url, nodes[0].url, nodes[1].url], { firstNode: 0, fetch: fetchFn, hedgeAfterMs: 60_000 });
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(asked).toEqual([down.url, nodes[0].url, nodes[1].url]);
+    for (const o of outcomes) expect(o.ok && o.quorum.signers).toEqual(chain.oracleKeys.slice(0, 2).map(address));
+    // Not after the hedge delay: the failure itself brought the third node in.
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it("asks another node after hedgeAfterMs when one is slow, and does not wait for it", async () => {
+    const { asked, fetchFn } = recordingFetch({ url: nodes[0].url, ms: 20_000 });
+    const started = Date.now();
+    const outcomes = await batch(nodes.map((n) => n.url), { firstNode: 0, fetch: fetchFn, hedgeAfterMs: 200 });
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(asked).toEqual([nodes[0].url, nodes[1].url, nodes[2].url]);
+    for (const o of outcomes) expect(o.ok && o.quorum.signers).toEqual([chain.oracleKeys[1], chain.oracleKeys[2]].map(address).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)));
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it("brings in the next node on a refusal, and settles as refused once the nodes left cannot make a quorum", async () => {
+    const { asked, fetchFn } = recordingFetch();
+    const missing = { registry: "VERRA" as const, operationId: "no-such-operation", deadline: requests[0].deadline };
+    const outcomes = await collectQuorums({
+      nodeUrls: nodes.map((n) => n.url),
+      requests: [missing],
+      threshold: chain.threshold,
+      signers: quorumSigners,
+      chainId: chain.chainId,
+      quorumAddress: chain.deployment.contracts.quorum,
+      timeoutMs: 5_000,
+      firstNode: 1,
+      fetch: fetchFn,
+    });
+    expect(outcomes[0].ok).toBe(false);
+    // Two refusals of three settle it: the third node's answer, if any, is not waited for.
+    expect(!outcomes[0].ok && outcomes[0].error.failures.map((f) => f.code)).toEqual(["OPERATION_NOT_FOUND", "OPERATION_NOT_FOUND"]);
+    expect(asked).toEqual([nodes[1].url, nodes[2].url, nodes[0].url]);
   });
 });
 

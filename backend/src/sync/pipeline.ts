@@ -1,7 +1,8 @@
 /**
  * The durable sync pipeline on pg-boss: one job per registry operation in queue `sync-attest`.
- * A worker takes up to `batchSize` jobs at once and, for each, asks every oracle node for an
- * attestation (each node reads the registry itself) until M valid signatures agree; every quorum
+ * A worker takes up to `batchSize` jobs at once and asks M of the N oracle nodes (others only when
+ * one falls short or is slow: `collectQuorums`) for an attestation of each (each node reads the
+ * registry itself) until M valid signatures agree; every quorum
  * reached in the batch goes on-chain through the submitter — many per transaction — and each job's
  * outcome lands in `sync_operations`:
  * - applied / already-done (the effect was on-chain already) / refused (the nodes' verdict is
@@ -166,7 +167,8 @@ async function processBatch(options: SyncPipelineOptions, jobs: readonly Job[]):
   const retry: { job: Job; reason: string }[] = [];
   const ready: { key: string; quorum: CollectedQuorum; ref: OperationRef }[] = [];
 
-  // Every node gets the whole batch in one request; each settles as soon as a quorum agrees.
+  // M nodes get the whole batch in one request each (a further node the requests they leave short);
+  // each request settles as soon as a quorum agrees.
   const groups = [...byKey.entries()];
   const collected = await collectQuorums({
     nodeUrls: options.nodeUrls,
