@@ -1,8 +1,8 @@
 /**
  * `npm run bench:sync`: N registry events (default 1,000 custody locks) through the registry
  * simulator → signed webhooks → intake (Postgres) → pg-boss → 3 oracle nodes (2-of-3: two asked per
- * batch, the third when needed; each reading
- * the registry and chain over HTTP) → batched RegistryBridge.tokenize on the Hardhat chain.
+ * batch, the third when needed; each reading the registry and chain over HTTP) → batched
+ * RegistryBridge.tokenize on the Hardhat chain.
  *
  * The issuances are created beforehand. After a warm-up (`--warmup` 200 events, not measured),
  * two phases of N events each: the registry receives N/`--cycles` (10) lock requests per
