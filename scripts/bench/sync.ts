@@ -46,6 +46,7 @@ import { startSyncPlatform } from "../../backend/src/sync/platform";
 import { ledgerActions, startTestChain } from "../../backend/src/testing";
 import { startTestChainProcess } from "../../backend/src/testing/chainProcess";
 import { edrArenaPages } from "../../backend/src/testing/edrTuning";
+import { cpuSecondsBetween, readProcessCpu, type ProcessGroups } from "./processCpu";
 
 function argument(name: string, fallback: number, minimum = 1): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -81,7 +82,7 @@ async function waitUntilHealthy(healthUrl: string, child: ChildProcess, name: st
 }
 
 /** Starts `npm run oracle:node` equivalents, one process per key; @returns their URLs and a stopper. */
-async function startNodeProcesses(keys: readonly string[], env: Record<string, string>): Promise<{ urls: string[]; stop(): Promise<void> }> {
+async function startNodeProcesses(keys: readonly string[], env: Record<string, string>): Promise<{ urls: string[]; pids: number[]; stop(): Promise<void> }> {
   const children: ChildProcess[] = [];
   const urls: string[] = [];
   // Never leave a node behind, whatever ends this process.
@@ -115,13 +116,15 @@ async function startNodeProcesses(keys: readonly string[], env: Record<string, s
     await stop();
     throw error;
   }
-  return { urls, stop };
+  return { urls, pids: children.map((child) => child.pid as number), stop };
 }
 
 /** The registry side of the bench: a holder account, lock requests, and processing cycles on demand. */
 interface BenchRegistry {
   readonly url: string;
   readonly where: string;
+  /** Its process, when it has one of its own. */
+  readonly pid?: number;
   createHolder(): Promise<string>;
   submitLock(lock: { fromAccountId: string; destinationWallet: Hex; lockRef: Hex; chainId: number; serialNumber: string }, idempotencyKey: string): Promise<void>;
   /** Runs one processing cycle: the registry confirms what it has taken in. */
@@ -187,6 +190,7 @@ async function startRegistryProcess(webhookConcurrency: number): Promise<BenchRe
   return {
     url,
     where: "a separate process (scripts/registry-sim.ts), driven over HTTP",
+    pid: child.pid,
     createHolder: async () => ((await call("POST", "/accounts", HOLDER)) as { id: string }).id,
     async submitLock(lock, idempotencyKey) {
       await call("POST", "/locks", lock, { "Idempotency-Key": idempotencyKey });
@@ -321,11 +325,22 @@ async function main(): Promise<void> {
     // several times slower (JIT compilation, connection pools, the chain's first touch of its
     // memory), as in any service just started.
     if (warmup > 0) await run(2 * events, 2 * events + warmup, cycleMs);
+    // Where each phase's CPU time goes (Linux /proc; null elsewhere).
+    const processGroups: ProcessGroups = {
+      "platform (this process: intake, pipeline, aggregator, submitter; also the load generator)": { pids: [process.pid] },
+      ...(chainProcess === undefined ? {} : { chain: { pids: [chainProcess.pid] } }),
+      ...(nodes === undefined ? {} : { "oracle nodes (3)": { pids: nodes.pids } }),
+      ...(sim.pid === undefined ? {} : { "registry simulator": { pids: [sim.pid] } }),
+      ...(db.schema === undefined ? {} : { "PostgreSQL server": { named: "postgres" } }),
+    };
     /** One measured phase: locks `from` … `to` - 1 offered in cycles `cycleMs` apart. */
     const measure = async (from: number, to: number, phaseCycleMs: number) => {
       const started = Date.now();
+      const cpuBefore = readProcessCpu(processGroups);
       const batchesBefore = await chain.publicClient.readContract({ address: chain.deployment.contracts.credit, abi: carbonCreditAbi, functionName: "batchCount" });
       await run(from, to, phaseCycleMs);
+      const cpuSeconds = cpuSecondsBetween(cpuBefore, readProcessCpu(processGroups));
+      const phaseSeconds = (Date.now() - started) / 1000;
       const rows = (await listOperations(db.pool)).filter((r) => r.registryConfirmedAt.getTime() >= started);
       const applied = rows.filter((r) => r.state === "applied" && r.appliedAt !== null);
       const seconds = (from: Date, to: Date) => (to.getTime() - from.getTime()) / 1000;
@@ -356,6 +371,8 @@ async function main(): Promise<void> {
           webhookToIntake: { p50: percentile(notified, 50), p99: percentile(notified, 99) },
           intakeToOnChain: { p50: percentile(carried, 50), p99: percentile(carried, 99) },
         },
+        phaseSeconds: Math.round(phaseSeconds * 100) / 100,
+        cpuSeconds,
       };
     };
     // Latency is measured at the throughput target's rate (the registry confirming
@@ -377,7 +394,7 @@ async function main(): Promise<void> {
       oracleNodes: inProcessNodes ? "3 in-process HTTP servers" : "3 separate processes (scripts/oracle-node.ts)",
       registrySimulator: sim.where,
       chainArena,
-      note: "Two measured phases of N events each, after a warm-up: latency at the throughput target's rate (atTargetRate), throughput at saturation (the registry confirming more than the pipeline can carry). Percentiles and throughput cover the applied events only; events not applied within the 600 s cap are counted in notAppliedWithinCap.",
+      note: "Two measured phases of N events each, after a warm-up: latency at the throughput target's rate (atTargetRate), throughput at saturation (the registry confirming more than the pipeline can carry). Percentiles and throughput cover the applied events only; events not applied within the 600 s cap are counted in notAppliedWithinCap. legsSeconds splits the latency at the platform's intake; cpuSeconds is the CPU time (user + system, from /proc) each process group used during the phase (phaseSeconds of wall time on this machine's cores).",
       atTargetRate,
       saturation,
       evm,
@@ -391,6 +408,7 @@ async function main(): Promise<void> {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     console.log(`\nCarbonClear registry sync: ${events} events a phase, 3 oracle nodes (2-of-3)\n`);
+    const shortName = (group: string) => group.split(" ")[0];
     const phase = (name: string, p: typeof saturation, throughputTarget: string, p99Target: string): [string, string, string][] => [
       [`${name}: offered (events/s)`, String(p.offeredEventsPerSecond), ""],
       [`${name}: applied on-chain`, `${p.applied} / ${events}`, ""],
@@ -401,6 +419,7 @@ async function main(): Promise<void> {
       [`${name}: latency p99 (s)`, p.latencySeconds.p99.toFixed(3), p99Target],
       [`${name}: registry → intake p50 / p99 (s)`, `${p.legsSeconds.webhookToIntake.p50.toFixed(3)} / ${p.legsSeconds.webhookToIntake.p99.toFixed(3)}`, ""],
       [`${name}: intake → on-chain p50 / p99 (s)`, `${p.legsSeconds.intakeToOnChain.p50.toFixed(3)} / ${p.legsSeconds.intakeToOnChain.p99.toFixed(3)}`, ""],
+      [`${name}: CPU s (${Object.keys(p.cpuSeconds).map(shortName).join(" / ")})`, Object.values(p.cpuSeconds).map((v) => (v === null ? "-" : v.toFixed(1))).join(" / "), `in ${p.phaseSeconds.toFixed(1)} s`],
     ];
     const table: [string, string, string][] = [
       ...phase("at target rate", atTargetRate, "", "≤ 2"),
@@ -410,7 +429,7 @@ async function main(): Promise<void> {
       ["chain's EVM arena pages (process starts)", `${chainArena.pages}${"processStarts" in chainArena ? ` (${chainArena.processStarts})` : ""}`, ""],
       ["load average (1 min, before → after)", `${result.machine.loadAverage1mBefore} → ${result.machine.loadAverage1mAfter}`, ""],
     ];
-    for (const [name, value, target] of table) console.log(`${name.padEnd(46)} ${value.padStart(14)}  ${target}`);
+    for (const [name, value, target] of table) console.log(`${name.padEnd(52)} ${value.padStart(14)}  ${target}`);
     console.log(`\nwritten to ${file}`);
   } finally {
     await platform.close();

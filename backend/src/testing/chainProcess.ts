@@ -26,8 +26,8 @@ export type ChainProcessReady = Pick<TestChain, "rpcUrl" | "chainId" | "accounts
   readonly arenaPages: "huge" | "regular" | "unknown";
 };
 
-/** A chain in a process of its own, with what backs its EVM arena and how many starts it took. */
-export type ChainProcess = TestChain & { readonly arenaPages: ChainProcessReady["arenaPages"]; readonly starts: number };
+/** A chain in a process of its own, with what backs its EVM arena, how many starts it took, and its process id. */
+export type ChainProcess = TestChain & { readonly arenaPages: ChainProcessReady["arenaPages"]; readonly starts: number; readonly pid: number };
 
 /**
  * How the child asks for a fresh process: given `argument`, it exits with `exitCode` (EX_TEMPFAIL)
@@ -64,7 +64,7 @@ export async function startTestChainProcess(options: StartTestChainOptions = {})
       process.off("exit", killOnExit);
       continue;
     }
-    return { ...connectToChainProcess(child, ready, killOnExit), arenaPages: ready.arenaPages, starts: start };
+    return { ...connectToChainProcess(child, ready, killOnExit), arenaPages: ready.arenaPages, starts: start, pid: child.pid as number };
   }
 }
 
