@@ -19,7 +19,7 @@ import { registryAccountsHash } from "../onboarding/workflow/identity-writer";
 import { registryAccountsOfWallet } from "../onboarding/workflow/wallet-accounts";
 import { settlementActions, type LockedTrade } from "../settlement/testSupport";
 import { ledgerActions, startTestChain, testRef, type TestChain } from "../testing";
-import { collectQuorum, collectQuorums, QuorumNotReachedError, type QuorumRequest } from "./aggregator";
+import { collectQuorum, collectQuorums, QuorumNotReachedError, type CollectQuorumsOptions, type QuorumRequest } from "./aggregator";
 import { createOracleNode, type WalletRegistryAccounts } from "./node";
 import {
   WALLET_DIRECTORY_HEADERS,
@@ -126,6 +126,19 @@ function collect(nodeUrls: string[], request: QuorumRequest) {
     chainId: chain.chainId,
     quorumAddress: chain.deployment.contracts.quorum,
     timeoutMs: 5_000,
+  });
+}
+
+function collectBatch(nodeUrls: string[], requests: QuorumRequest[], extra: Partial<CollectQuorumsOptions> = {}) {
+  return collectQuorums({
+    nodeUrls,
+    requests,
+    threshold: chain.threshold,
+    signers: quorumSigners,
+    chainId: chain.chainId,
+    quorumAddress: chain.deployment.contracts.quorum,
+    timeoutMs: 5_000,
+    ...extra,
   });
 }
 
@@ -250,15 +263,7 @@ describe("tokenization through the oracle quorum", () => {
       const down = await startNode(chain.oracleKeys[2]);
       await down.close();
       const requests: QuorumRequest[] = [...locks.map((l) => ({ registry: "VERRA" as const, operationId: l.operation.operationId, deadline })), { registry: "VERRA", operationId: "no-such-operation", deadline }];
-      const outcomes = await collectQuorums({
-        nodeUrls: [nodes[0].url, nodes[1].url, down.url],
-        requests,
-        threshold: chain.threshold,
-        signers: quorumSigners,
-        chainId: chain.chainId,
-        quorumAddress: chain.deployment.contracts.quorum,
-        timeoutMs: 5_000,
-      });
+      const outcomes = await collectBatch([nodes[0].url, nodes[1].url, down.url], requests);
       expect(outcomes.map((o) => o.ok)).toEqual([true, true, true, false]);
       const refused = outcomes[3];
       // Settled as soon as the nodes left could no longer make a quorum (the dead node's failure may come first).
@@ -345,17 +350,7 @@ describe("asking M of N nodes first", () => {
     return { asked, fetchFn };
   }
 
-  const batch = (nodeUrls: string[], extra: Partial<Parameters<typeof collectQuorums>[0]>) =>
-    collectQuorums({
-      nodeUrls,
-      requests,
-      threshold: chain.threshold,
-      signers: quorumSigners,
-      chainId: chain.chainId,
-      quorumAddress: chain.deployment.contracts.quorum,
-      timeoutMs: 5_000,
-      ...extra,
-    });
+  const batch = (nodeUrls: string[], extra: Partial<CollectQuorumsOptions>) => collectBatch(nodeUrls, requests, extra);
   const address = (key: Hex) => privateKeyToAccount(key).address;
 
   it("asks only M nodes when they sign, starting where told (load rotates)", async () => {
@@ -400,17 +395,7 @@ describe("asking M of N nodes first", () => {
   it("brings in the next node on a refusal, and settles as refused once the nodes left cannot make a quorum", async () => {
     const { asked, fetchFn } = recordingFetch();
     const missing = { registry: "VERRA" as const, operationId: "no-such-operation", deadline: requests[0].deadline };
-    const outcomes = await collectQuorums({
-      nodeUrls: nodes.map((n) => n.url),
-      requests: [missing],
-      threshold: chain.threshold,
-      signers: quorumSigners,
-      chainId: chain.chainId,
-      quorumAddress: chain.deployment.contracts.quorum,
-      timeoutMs: 5_000,
-      firstNode: 1,
-      fetch: fetchFn,
-    });
+    const outcomes = await collectBatch(nodes.map((n) => n.url), [missing], { firstNode: 1, fetch: fetchFn });
     expect(outcomes[0].ok).toBe(false);
     // Two refusals of three settle it: the third node's answer, if any, is not waited for.
     expect(!outcomes[0].ok && outcomes[0].error.failures.map((f) => f.code)).toEqual(["OPERATION_NOT_FOUND", "OPERATION_NOT_FOUND"]);
