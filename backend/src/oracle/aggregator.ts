@@ -257,7 +257,9 @@ export async function collectQuorums(options: CollectQuorumsOptions): Promise<Qu
       for (const index of indexes) {
         const item = items[index];
         if (item.outcome !== undefined || item.asked >= nodes) continue;
-        byNode.set(item.asked, [...(byNode.get(item.asked) ?? []), index]);
+        const group = byNode.get(item.asked);
+        if (group === undefined) byNode.set(item.asked, [index]);
+        else group.push(index);
         item.asked += 1;
       }
       for (const [position, group] of byNode) ask(order[position], group);

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunningRegistrySimulator } from "./index";
@@ -112,6 +114,32 @@ describe("webhook retries", () => {
     expect(delivery.state).toBe("failed");
     expect(delivery.attempts).toHaveLength(10);
     expect(receiver.received).toHaveLength(10);
+  });
+
+  it("counts an endpoint that does not answer in time, or cannot be reached, as a failed attempt and retries it", async () => {
+    // One endpoint accepts connections and never answers; the other has nothing listening.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    running.push({ close: () => new Promise<void>((resolve) => silent.close(() => resolve())) });
+    const { sim, client } = await setUp({ webhookTimeFactor: 1e-7, webhookAttemptTimeoutMs: 150 });
+    await register(client, { url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hooks` });
+    await register(client, { url: `http://127.0.0.1:${closedPort}/hooks` });
+    await client.createAccount({ registry: "VERRA" });
+    await sim.control.whenWebhooksIdle();
+    const deliveries = sim.control.webhookDeliveries();
+    expect(deliveries).toHaveLength(2);
+    for (const delivery of deliveries) {
+      expect(delivery.state).toBe("failed");
+      expect(delivery.attempts).toHaveLength(10);
+      expect(new Set(delivery.attempts.map((a) => a.outcome))).toEqual(new Set(["failed"]));
+    }
+    const errors = deliveries.map((d) => d.attempts[0].error);
+    expect(errors).toContain("no answer before the attempt timeout");
+    expect(errors.some((e) => /ECONNREFUSED/.test(e ?? ""))).toBe(true);
   });
 
   it("disables the endpoint on 410 Gone and sends it nothing more", async () => {
