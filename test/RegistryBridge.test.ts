@@ -236,6 +236,22 @@ describe("RegistryBridge", () => {
       await expect(s.bridge.tokenize(...good.args)).to.be.revertedWithCustomError(s.quorum, "StaleEpoch").withArgs(1n, 2n);
     });
 
+    it("a lock reference mints once (LockAlreadyTokenized), even under a fresh attestation; batchOfLock names its batch", async () => {
+      const { s, bob, batch } = await loadFixture(bridgeFixture);
+      expect(await s.bridge.batchOfLock(ref(`lock-${batch.serialStart}-${batch.serialEnd}`))).to.equal(1n);
+      const lockRef = ref("lock-once");
+      expect(await s.bridge.batchOfLock(lockRef)).to.equal(0n);
+      const a = await tokenizeAttestation(s, verraBatch(5000n, 5999n), bob.address, lockRef);
+      await s.bridge.tokenize(...a.args);
+      expect(await s.bridge.batchOfLock(lockRef)).to.equal(2n);
+      // Another block under the same lock reference, with a valid attestation of its own: refused,
+      // and the attestation stays unconsumed (the revert undoes the consumption).
+      const again = await tokenizeAttestation(s, verraBatch(7000n, 7999n), bob.address, lockRef);
+      await expect(s.bridge.tokenize(...again.args)).to.be.revertedWithCustomError(s.bridge, "LockAlreadyTokenized").withArgs(lockRef, 2n);
+      expect(await s.quorum.isConsumed(again.digest)).to.equal(false);
+      expect(await s.credit.batchCount()).to.equal(2n);
+    });
+
     it("MissingLockRef for a zero lock reference", async () => {
       const { s, bob } = await loadFixture(bridgeFixture);
       const b = verraBatch(5000n, 5999n);

@@ -50,6 +50,8 @@ contract RegistryBridge is ReentrancyGuardTransient, Multicall {
 
     uint256 private _redemptionCount;
     mapping(uint256 redemptionId => Redemption) private _redemptions;
+    /// @dev One registry lock mints one batch: the batch each tokenized lock reference minted.
+    mapping(bytes32 lockRef => uint256 batchId) private _batchOfLock;
 
     event Tokenized(uint256 indexed batchId, address indexed owner, bytes32 indexed lockRef, bytes32 attestation);
     event RedemptionRequested(
@@ -64,6 +66,7 @@ contract RegistryBridge is ReentrancyGuardTransient, Multicall {
 
     error ZeroAddress();
     error MissingLockRef();
+    error LockAlreadyTokenized(bytes32 lockRef, uint256 batchId);
     error MissingRegistryRef();
     error InvalidRegistryAccount();
     error RedemptionNotPending(uint256 redemptionId);
@@ -75,7 +78,8 @@ contract RegistryBridge is ReentrancyGuardTransient, Multicall {
     }
 
     /// @notice Mints the batch described by `batch` to `owner`, on a quorum attestation that the
-    /// registry locked its serial block in the platform custody account under `lockRef`.
+    /// registry locked its serial block in the platform custody account under `lockRef`. A lock
+    /// reference mints once (`LockAlreadyTokenized`), whatever attestation carries it.
     /// @param predecessorHint Start of the tokenized block preceding this one in the registry
     /// namespace (`CarbonCredit.serialPredecessor`), 0 for the list head.
     /// @return batchId The new token id.
@@ -90,8 +94,15 @@ contract RegistryBridge is ReentrancyGuardTransient, Multicall {
     ) external nonReentrant returns (uint256 batchId) {
         if (lockRef == bytes32(0)) revert MissingLockRef();
         bytes32 structHash = keccak256(abi.encode(TOKENIZE_TYPEHASH, hashBatchInfo(batch), owner, lockRef, epoch, deadline));
+        // A replayed attestation fails here (AttestationAlreadyUsed); a fresh one for a lock already
+        // tokenized on the next line.
         bytes32 digest = quorum.consume(structHash, epoch, deadline, signatures);
+        uint256 earlier = _batchOfLock[lockRef];
+        if (earlier != 0) revert LockAlreadyTokenized(lockRef, earlier);
+        // The id comes from the ledger; nonReentrant keeps a re-entry (the owner's ERC-1155
+        // acceptance hook) from tokenizing the same lock before it is recorded.
         batchId = credit.createBatch(batch, predecessorHint, owner, lockRef);
+        _batchOfLock[lockRef] = batchId;
         emit Tokenized(batchId, owner, lockRef, digest);
     }
 
@@ -146,6 +157,11 @@ contract RegistryBridge is ReentrancyGuardTransient, Multicall {
     /// @notice A redemption request.
     function redemption(uint256 redemptionId) external view returns (Redemption memory) {
         return _redemptions[redemptionId];
+    }
+
+    /// @notice The batch that registry lock `lockRef` minted, 0 if it has not been tokenized.
+    function batchOfLock(bytes32 lockRef) external view returns (uint256) {
+        return _batchOfLock[lockRef];
     }
 
     /// @notice Number of redemption requests so far.

@@ -4473,6 +4473,22 @@ export const registryBridgeAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "lockRef",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "batchId",
+        "type": "uint256"
+      }
+    ],
+    "name": "LockAlreadyTokenized",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "MissingLockRef",
     "type": "error"
@@ -4642,6 +4658,25 @@ export const registryBridgeAbi = [
         "internalType": "bytes32",
         "name": "",
         "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "lockRef",
+        "type": "bytes32"
+      }
+    ],
+    "name": "batchOfLock",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
       }
     ],
     "stateMutability": "view",

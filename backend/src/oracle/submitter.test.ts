@@ -36,10 +36,10 @@ const submitterFor = (index: number, receiptTimeoutMs = 15_000) =>
     pollingIntervalMs: 20,
   });
 
-async function tokenizeQuorum(start: bigint, end: bigint, options: { signers?: readonly Hex[] } = {}): Promise<CollectedQuorum> {
+async function tokenizeQuorum(start: bigint, end: bigint, options: { signers?: readonly Hex[]; deadline?: bigint } = {}): Promise<CollectedQuorum> {
   const batch = testBatchInfo(start, end);
   const lockRef = testRef(`submitter-lock-${start}`);
-  const signed = await ledger.attest("TokenizeAttestation", { batch, owner, lockRef }, { signers: options.signers });
+  const signed = await ledger.attest("TokenizeAttestation", { batch, owner, lockRef }, { signers: options.signers, deadline: options.deadline });
   return { attestation: { kind: "TokenizeAttestation", message: signed.message }, digest: signed.digest, signatures: signed.signatures, signers: [] };
 }
 
@@ -84,6 +84,17 @@ describe("AttestationSubmitter", () => {
       "fresh-2300000": "applied",
     });
     for (const s of [2_000_000n, 2_100_000n, 2_200_000n, 2_300_000n]) expect(await batchOfLock(s)).toHaveLength(1);
+  }, 30_000);
+
+  it("answers already-done for a fresh attestation of a lock that is tokenized (another digest, same lock)", async () => {
+    const first = await tokenizeQuorum(2_500_000n, 2_500_009n);
+    expect((await submitterFor(1).submit([{ key: "first", quorum: first }])).map((o) => o.status)).toEqual(["applied"]);
+    // The same lock attested again with another deadline: a digest never consumed.
+    const again = await tokenizeQuorum(2_500_000n, 2_500_009n, { deadline: (await chain.latestTimestamp()) + 7_200n });
+    expect(again.digest).not.toBe(first.digest);
+    const outcomes = await submitterFor(1).submit([{ key: "again", quorum: again }]);
+    expect(outcomes).toEqual([{ key: "again", status: "already-done", reason: expect.stringMatching(/is already tokenized/) }]);
+    expect(await batchOfLock(2_500_000n)).toHaveLength(1);
   }, 30_000);
 
   it("isolates an attestation the chain refuses; the others still go through", async () => {

@@ -57,14 +57,14 @@ export interface SubmitterOptions {
   readonly receiptTimeoutMs?: number;
   /** Sends of one transaction before giving up. Default 4. */
   readonly maxSendAttempts?: number;
-  /** Calls per multicall transaction (bounded by the 2^24 per-transaction gas cap: a tokenize costs ~0.23 M gas in a batch). Default 40. */
+  /** Calls per multicall transaction (bounded by the 2^24 per-transaction gas cap: a tokenize costs ~0.25 M gas in a batch). Default 40. */
   readonly maxCallsPerTransaction?: number;
   /** Receipt polling. Default 50 ms. */
   readonly pollingIntervalMs?: number;
 }
 
 /**
- * Gas limit of a multicall: a base plus a share per call (a tokenize uses ~0.23 M inside a batch,
+ * Gas limit of a multicall: a base plus a share per call (a tokenize uses ~0.25 M inside a batch,
  * ~0.4 M alone), never above the per-transaction cap of EIP-7825 (2^24), which Hardhat enforces
  * (up to 54 calls fit).
  */
@@ -73,7 +73,7 @@ const GAS_PER_ATTESTATION = 300_000n;
 const TRANSACTION_GAS_CAP = 16_777_216n;
 
 /** Revert names meaning "this attestation's effect is already on-chain". */
-const ALREADY_DONE_ERRORS = new Set(["AttestationAlreadyUsed", "CertificateNotPending", "RedemptionNotPending", "TradeNotLocked"]);
+const ALREADY_DONE_ERRORS = new Set(["AttestationAlreadyUsed", "LockAlreadyTokenized", "CertificateNotPending", "RedemptionNotPending", "TradeNotLocked"]);
 
 /** Every error any target may revert with, to decode reverts by name. */
 const ALL_ERRORS = [
@@ -345,19 +345,16 @@ export class AttestationSubmitter {
     );
   }
 
-  /** Lock references among `items` that a BatchCreated event already carries. */
+  /** Lock references among `items` that the bridge has tokenized already (`batchOfLock`, all read in one call). */
   async #alreadyTokenized(items: readonly ReadyAttestation[]): Promise<Set<string>> {
     const refs = items.flatMap((item) => (item.quorum.attestation.kind === "TokenizeAttestation" ? [item.quorum.attestation.message.lockRef] : []));
     if (refs.length === 0) return new Set();
-    const { publicClient, deployment } = this.#options;
-    const logs = await publicClient.getContractEvents({
-      address: deployment.contracts.credit,
-      abi: carbonCreditAbi,
-      eventName: "BatchCreated",
-      args: { lockRef: refs },
-      fromBlock: BigInt(deployment.blockNumber),
-    });
-    return new Set(logs.map((log) => String(log.args.lockRef).toLowerCase()));
+    const bridge = this.#options.deployment.contracts.bridge;
+    const batchIds = await readAllAtOnce(
+      this.#options.publicClient,
+      refs.map((lockRef) => ({ address: bridge, abi: registryBridgeAbi, functionName: "batchOfLock", args: [lockRef] }) as const),
+    );
+    return new Set(refs.filter((_, i) => batchIds[i] !== 0n).map((lockRef) => lockRef.toLowerCase()));
   }
 
   /**
@@ -470,6 +467,7 @@ export class AttestationSubmitter {
    */
   async #effectOnChain(item: ReadyAttestation): Promise<string | undefined> {
     const { attestation, digest } = item.quorum;
+    if (attestation.kind === "TokenizeAttestation" && (await this.#alreadyTokenized([item])).size > 0) return `lock ${attestation.message.lockRef} is already tokenized`;
     if (attestation.kind !== "TradeConfirmation") return (await this.#areConsumed([digest]))[0] ? "consumed by another transaction" : undefined;
     const { publicClient, deployment } = this.#options;
     const escrow = deployment.contracts.escrow as Address;
