@@ -127,12 +127,12 @@ export class AttestationSubmitter {
     this.#carry = undefined;
     const outcomes: SubmissionOutcome[] = [];
     const pending: ReadyAttestation[] = [];
-    const consumed = await this.#areConsumed(items.map((item) => item.quorum.digest));
+    // Both reads at once (one round trip: the transport batches concurrent requests).
+    const [consumed, tokenized] = await Promise.all([this.#areConsumed(items.map((item) => item.quorum.digest)), this.#alreadyTokenized(items)]);
     items.forEach((item, i) => {
       if (consumed[i]) outcomes.push({ key: item.key, status: "already-done", reason: "attestation already consumed" });
       else pending.push(item);
     });
-    const tokenized = await this.#alreadyTokenized(pending);
     const bridge: ReadyAttestation[] = [];
     const certificate: ReadyAttestation[] = [];
     const escrow: ReadyAttestation[] = [];
