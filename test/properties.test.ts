@@ -1043,6 +1043,8 @@ class Sequence {
       assertUntouched: async () => {
         const [c] = await this.view("credit", "batchCount", []);
         this.check(c === BigInt(m.batches.length), `${label}: batch created by a rejected attestation`);
+        const [recorded] = await this.view("bridge", "batchOfLock", [lockRef]);
+        this.check(recorded === 0n, `${label}: lock ${lockRef} recorded by a rejected attestation`);
       },
     };
     return plan;
