@@ -1,7 +1,7 @@
 /**
  * Collects a quorum of attestations on registry operations from the oracle nodes (submission is
- * `submitter.ts`): `collectQuorum` for one operation (every node asked at once), `collectQuorums`
- * for a batch (M nodes first, more only when needed).
+ * `submitter.ts`): `collectQuorums` for a batch (M nodes first, more only when needed),
+ * `collectQuorum` for one operation.
  * The aggregator trusts no node: it recovers every signature locally, counts a signer only if it
  * is in the quorum's signer set and has not been counted, and counts only signatures over one
  * identical EIP-712 digest that matches the request.
@@ -17,7 +17,6 @@ import {
   ORACLE_API_PATHS,
   oracleErrorBodySchema,
   signedAttestationFromJson,
-  signedAttestationSchema,
 } from "./wire";
 
 export interface QuorumRequest {
@@ -79,91 +78,14 @@ interface ValidSignature {
 }
 
 /**
- * Asks every node in parallel and resolves as soon as `threshold` distinct signer-set members
- * have validly signed the same message.
+ * One request: {@link collectQuorums} with a batch of one (the same checks, the same fan-out).
  * @throws QuorumNotReachedError naming each node's failure.
  */
-export async function collectQuorum(options: CollectQuorumOptions): Promise<CollectedQuorum> {
-  const fetchFn: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
-  const members = new Set(options.signers.map((s) => s.toLowerCase()));
-  const byDigest = new Map<Hash, { attestation: UnsignedAttestation; signatures: ValidSignature[] }>();
-  const counted = new Set<string>();
-  const failures: NodeFailure[] = [];
-  const abort = new AbortController();
-  const body = JSON.stringify({
-    registry: options.request.registry,
-    operationId: options.request.operationId,
-    deadline: String(options.request.deadline),
-  });
-
-  return new Promise<CollectedQuorum>((resolve, reject) => {
-    let pending = options.nodeUrls.length;
-    let done = false;
-
-    const finishIfReached = (digest: Hash): void => {
-      const group = byDigest.get(digest);
-      if (done || group === undefined || group.signatures.length < options.threshold) return;
-      done = true;
-      abort.abort();
-      const chosen = [...group.signatures].sort((a, b) => compareAddresses(a.signer, b.signer)).slice(0, options.threshold);
-      resolve({ attestation: group.attestation, digest, signatures: packSignatures(chosen), signers: chosen.map((s) => s.signer) });
-    };
-    const settleOne = (): void => {
-      pending -= 1;
-      if (pending === 0 && !done) {
-        done = true;
-        const best = Math.max(0, ...[...byDigest.values()].map((g) => g.signatures.length));
-        reject(new QuorumNotReachedError(options.threshold, best, failures));
-      }
-    };
-
-    for (const nodeUrl of options.nodeUrls) {
-      askNode(nodeUrl)
-        .catch((error: unknown): NodeFailure => ({ nodeUrl, reason: `unusable answer: ${(error as Error).message}` }))
-        .then((outcome) => {
-          if (done) return;
-          if ("reason" in outcome) {
-            failures.push(outcome);
-            return;
-          }
-          const signer = outcome.valid.signer.toLowerCase();
-          if (counted.has(signer)) {
-            failures.push({ nodeUrl, reason: `duplicate signer ${outcome.valid.signer}` });
-            return;
-          }
-          counted.add(signer);
-          const group = byDigest.get(outcome.digest) ?? { attestation: outcome.attestation, signatures: [] };
-          byDigest.set(outcome.digest, group);
-          group.signatures.push(outcome.valid);
-          finishIfReached(outcome.digest);
-        })
-        .finally(settleOne);
-    }
-    if (pending === 0) reject(new QuorumNotReachedError(options.threshold, 0, failures));
-  });
-
-  async function askNode(nodeUrl: string): Promise<NodeFailure | { digest: Hash; attestation: UnsignedAttestation; valid: ValidSignature }> {
-    const failure = (reason: string, code?: string): NodeFailure => ({ nodeUrl, reason, ...(code === undefined ? {} : { code }) });
-    const answer = await postToNode(fetchFn, nodeUrl, ORACLE_API_PATHS.attest, body, AbortSignal.any([abort.signal, AbortSignal.timeout(options.timeoutMs)]));
-    if (!answer.ok) return failure(answer.reason, answer.code);
-    const json = answer.json;
-    const parsed = signedAttestationSchema.safeParse(json);
-    if (!parsed.success) return failure(`malformed answer: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-    const { kind, signer, signature, message } = signedAttestationFromJson(parsed.data);
-    if (message.deadline !== options.request.deadline) return failure(`signed deadline ${message.deadline}, asked for ${options.request.deadline}`);
-    if (!members.has(signer.toLowerCase())) return failure(`signer ${signer} is not in the quorum's signer set`);
-    const digest = attestationDigest(kind, options.chainId, options.quorumAddress, message as never);
-    let recovered: Address;
-    try {
-      recovered = recoverDigestSigner(digest, signature);
-    } catch (error) {
-      return failure(`unrecoverable signature: ${(error as Error).message}`);
-    }
-    if (recovered.toLowerCase() !== signer.toLowerCase()) {
-      return failure(`signature does not match the message it returned (recovers to ${recovered}, claims ${signer})`);
-    }
-    return { digest, attestation: { kind, message } as UnsignedAttestation, valid: { signer, signature } };
-  }
+export async function collectQuorum(options: CollectQuorumOptions & Pick<CollectQuorumsOptions, "fanOut" | "hedgeAfterMs" | "firstNode">): Promise<CollectedQuorum> {
+  const { request, ...rest } = options;
+  const [outcome] = await collectQuorums({ ...rest, requests: [request] });
+  if (!outcome.ok) throw outcome.error;
+  return outcome.quorum;
 }
 
 function compareAddresses(a: Address, b: Address): number {

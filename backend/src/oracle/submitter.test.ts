@@ -4,7 +4,7 @@
  * exactly-once effect, a nonce gap in front of the submitting key, and a transaction that vanishes
  * from the mempool.
  */
-import type { Address, Hash, Hex } from "viem";
+import { createWalletClient, http, type Address, type Hash, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { carbonCreditAbi } from "../chain/abis";
 import { walletClientFor } from "../chain/clients";
@@ -96,6 +96,11 @@ describe("AttestationSubmitter", () => {
     expect(outcomes).toEqual([{ key: "again", status: "already-done", reason: expect.stringMatching(/is already tokenized/) }]);
     expect(await batchOfLock(2_500_000n)).toHaveLength(1);
   }, 30_000);
+
+  it("refuses at construction a submitting account that cannot sign by itself (a JSON-RPC account)", () => {
+    const walletClient = createWalletClient({ account: chain.users[1].address, chain: walletClientFor(chain.rpcUrl, chain.chainId, chain.users[1]).chain, transport: http(chain.rpcUrl) });
+    expect(() => new AttestationSubmitter({ walletClient, publicClient: chain.publicClient, deployment: chain.deployment })).toThrow(/must be a local account/);
+  });
 
   it("isolates an attestation the chain refuses; the others still go through", async () => {
     const good = await tokenizeQuorum(1_100_000n, 1_100_009n);

@@ -25,6 +25,7 @@ import {
   type Address,
   type Chain,
   type Hash,
+  type LocalAccount,
   type Hex,
   type PublicClient,
   type Transport,
@@ -92,6 +93,8 @@ interface PreparedCall {
 
 export class AttestationSubmitter {
   readonly #options: SubmitterOptions;
+  /** The submitting key (a local account: it signs without asking the node). */
+  readonly #account: LocalAccount;
   readonly #receiptTimeoutMs: number;
   readonly #maxSendAttempts: number;
   readonly #maxCalls: number;
@@ -105,6 +108,9 @@ export class AttestationSubmitter {
   #carry: { nonce: number; fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } } | undefined;
 
   constructor(options: SubmitterOptions) {
+    const account = options.walletClient.account;
+    if (account.type !== "local") throw new Error(`the submitting account ${account.address} must be a local account: the submitter signs its own transactions`);
+    this.#account = account;
     this.#options = options;
     this.#receiptTimeoutMs = options.receiptTimeoutMs ?? 15_000;
     this.#maxSendAttempts = options.maxSendAttempts ?? 4;
@@ -374,8 +380,6 @@ export class AttestationSubmitter {
     const outcomesOf = async (receipt: { status: "success" | "reverted"; transactionHash: Hash; blockNumber: bigint }) =>
       receipt.status === "reverted" && options?.onRevert === "report" ? "reverted" : this.#outcomesOf(receipt, items);
     const { walletClient, publicClient } = this.#options;
-    const signTransaction = walletClient.account.signTransaction;
-    if (signTransaction === undefined) throw new Error(`the submitting account ${walletClient.account.address} cannot sign transactions itself (a local account is needed)`);
     const gas = gasLimit ?? ((await publicClient.estimateGas({ account: this.address, to, data })) * 12n) / 10n;
     const sent: Hash[] = [];
     let lastError = "";
@@ -394,7 +398,7 @@ export class AttestationSubmitter {
         // (Hardhat reports a transaction that it mined but that reverted as an error of the send).
         // Signed by the account itself: the wallet client's signTransaction would first ask the
         // node for its chain id, one more round trip for every transaction.
-        const serializedTransaction = await signTransaction({
+        const serializedTransaction = await this.#account.signTransaction({
           type: "eip1559",
           chainId: walletClient.chain.id,
           to,
